@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from sangsaeng.api.router import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("sangsaeng.accounts.urls")),
+    path("partners/", include("sangsaeng.partners.urls")),
+    path("", include("sangsaeng.web.urls")),
+]
