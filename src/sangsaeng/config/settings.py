@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "axes",
     "sangsaeng.accounts",
     "sangsaeng.partners",
+    "sangsaeng.ledger",
     "sangsaeng.web",
 ]
 
