@@ -10,7 +10,7 @@ from ninja.security import HttpBearer
 
 from sangsaeng.accounts.models import ApiToken, User, hash_token
 
-TOKEN_PREFIX = "ss_"
+TOKEN_PREFIX = "ss_"  # noqa: S105 - a public prefix, not a secret
 
 
 def token_create(*, user: User, name: str = "") -> str:

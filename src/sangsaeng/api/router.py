@@ -5,27 +5,16 @@ Handlers below turn every kind of bad request into a 4xx; no request shape reach
 
 from __future__ import annotations
 
-import json
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.parser import Parser
 
 from sangsaeng.api.auth import TokenAuth
 from sangsaeng.lib.errors import DomainError
 from sangsaeng.partners.validation import FieldErrors
-
-
-class StrictParser(Parser):
-    def parse_body(self, request: HttpRequest):  # type: ignore[no-untyped-def]
-        try:
-            return super().parse_body(request)
-        except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
-            raise DomainError("invalid_json", "요청 본문이 올바른 JSON이 아닙니다.") from exc
 
 
 api = NinjaAPI(
@@ -33,7 +22,6 @@ api = NinjaAPI(
     version="1",
     description="상생 동반성장 운영 시스템 API. Authorization: Bearer <token>.",
     auth=TokenAuth(),
-    parser=StrictParser(),
     urls_namespace="api",
 )
 
@@ -63,13 +51,23 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     items = [
         {
-            "field": ".".join(str(p) for p in e.get("loc", [])[1:]) or None,
+            "field": _field_name(e.get("loc", ())),
             "code": e.get("type", "invalid"),
             "message": e.get("msg", ""),
         }
         for e in exc.errors
     ]
     return error(request, 422, "validation_error", "입력값을 확인하세요.", items)
+
+
+def _field_name(loc: tuple | list) -> str | None:
+    """``("body", "body", "brn")`` → ``"brn"``: drop the source and the parameter's own name."""
+    parts = [str(p) for p in loc]
+    if len(parts) > 2 and parts[0] in {"body", "query", "form"}:
+        parts = parts[2:]
+    elif parts:
+        parts = parts[1:]
+    return ".".join(parts) or None
 
 
 @api.exception_handler(AuthenticationError)
@@ -84,6 +82,8 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and "parse request body" in str(exc):
+        return error(request, 400, "invalid_json", "요청 본문이 올바른 JSON이 아닙니다.")
     return error(request, exc.status_code, f"http_{exc.status_code}", str(exc))
 
 

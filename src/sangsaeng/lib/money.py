@@ -19,7 +19,8 @@ def format_krw(amount: int | None) -> str:
 
 
 def format_krw_units(amount: int | None) -> str:
-    """``930_0000`` → ``930만원``; ``2_800_000_000`` → ``28억원``; ``123_456_789`` → ``1억 2,345만원``.
+    """``9_300_000`` → ``930만원``; ``2_800_000_000`` → ``28억원``;
+    ``123_456_789`` → ``1억 2,345만원``.
 
     Units below 만 are dropped only when the amount is at least 1억 (report style); smaller
     amounts keep every won so that nothing is silently rounded.

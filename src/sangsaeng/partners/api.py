@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from sangsaeng.accounts import permissions
 from sangsaeng.accounts.models import User
@@ -18,6 +18,7 @@ from sangsaeng.partners.models import MAX_EMPLOYEES, MAX_WON, Company, SupplyLin
 
 router = Router(tags=["partners"])
 MAX_ID = 2**63 - 1
+NOT_NULLABLE = {"name", "brn", "kind", "ksic_code", "region", "is_active", "tags"}
 
 
 class CompanyOut(Schema):
@@ -142,7 +143,7 @@ class LinkPage(Schema):
 
 
 def _user(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined, no-any-return]
+    return request.auth  # type: ignore[attr-defined]
 
 
 def _company(user: User, company_id: int) -> Company:
@@ -201,9 +202,9 @@ def list_companies(request: HttpRequest, filters: Query[CompanyQuery]) -> dict[s
 
 
 @router.post("/companies", response={201: CompanyOut}, summary="Register a company")
-def create_company(request: HttpRequest, body: CompanyIn) -> tuple[int, Company]:
+def create_company(request: HttpRequest, body: CompanyIn) -> Status:
     company = services.company_create(actor=_user(request), data=body.dict(), source="api")
-    return 201, company
+    return Status(201, company)
 
 
 @router.get("/companies/{company_id}", response=CompanyOut)
@@ -227,10 +228,10 @@ def update_company(request: HttpRequest, company_id: int, body: CompanyPatch) ->
 
 
 @router.delete("/companies/{company_id}", response={204: None})
-def delete_company(request: HttpRequest, company_id: int) -> tuple[int, None]:
+def delete_company(request: HttpRequest, company_id: int) -> Status:
     user = _user(request)
     services.company_delete(actor=user, company=_company(user, company_id), source="api")
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/companies/{company_id}/chain", response=list[ChainItem])
@@ -290,7 +291,7 @@ def list_links(request: HttpRequest, filters: Query[LinkQuery]) -> dict[str, Any
 
 
 @router.post("/supply-links", response={201: LinkOut}, summary="Link a supplier to a buyer")
-def create_link(request: HttpRequest, body: LinkIn) -> tuple[int, SupplyLink]:
+def create_link(request: HttpRequest, body: LinkIn) -> Status:
     user = _user(request)
     permissions.require(permissions.can_edit_registry(user), "공급망을 변경할 권한이 없습니다.")
     buyer = _company(user, body.buyer_id)
@@ -299,7 +300,7 @@ def create_link(request: HttpRequest, body: LinkIn) -> tuple[int, SupplyLink]:
     link = services.supply_link_create(
         actor=user, buyer=buyer, supplier=supplier, data=data, source="api"
     )
-    return 201, link
+    return Status(201, link)
 
 
 @router.get("/supply-links/{link_id}", response=LinkOut)
@@ -319,7 +320,7 @@ def update_link(request: HttpRequest, link_id: int, body: LinkPatch) -> SupplyLi
 
 
 @router.delete("/supply-links/{link_id}", response={204: None})
-def delete_link(request: HttpRequest, link_id: int) -> tuple[int, None]:
+def delete_link(request: HttpRequest, link_id: int) -> Status:
     user = _user(request)
     services.supply_link_delete(actor=user, link=_link(user, link_id), source="api")
-    return 204, None
+    return Status(204, None)
