@@ -102,6 +102,10 @@ def _django_validation(request: HttpRequest, exc: DjangoValidationError) -> Http
     return error(request, 400, "invalid_value", "; ".join(exc.messages))
 
 
+from sangsaeng.funds.api import router as funds_router  # noqa: E402
 from sangsaeng.partners.api import router as partners_router  # noqa: E402
+from sangsaeng.payments.api import router as payments_router  # noqa: E402
 
 api.add_router("/", partners_router)
+api.add_router("/funds", funds_router)
+api.add_router("/payments", payments_router)

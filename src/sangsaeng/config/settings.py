@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "sangsaeng.accounts",
     "sangsaeng.partners",
     "sangsaeng.ledger",
+    "sangsaeng.funds",
+    "sangsaeng.payments",
     "sangsaeng.web",
 ]
 

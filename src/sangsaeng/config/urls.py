@@ -7,5 +7,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("sangsaeng.accounts.urls")),
     path("partners/", include("sangsaeng.partners.urls")),
+    path("funds/", include("sangsaeng.funds.urls")),
+    path("payments/", include("sangsaeng.payments.urls")),
     path("", include("sangsaeng.web.urls")),
 ]
