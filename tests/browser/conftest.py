@@ -49,7 +49,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    # A Korean browser, as the users have: LocaleMiddleware honours Accept-Language.
+    # A Korean browser, as the users have (date inputs then show Korean formats).
     context = browser.new_context(locale="ko-KR", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     yield context.new_page()

@@ -35,3 +35,18 @@ def _has_nul(request: HttpRequest) -> bool:
     ):
         return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.POST.lists())
     return False
+
+
+class KoreanFirstMiddleware:
+    """Korean unless the person chose otherwise with the language switch.
+
+    Django would otherwise follow the browser's Accept-Language, so an office PC set to English
+    would open in English. The switch stores the choice in a cookie, which still wins.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -59,3 +59,12 @@ def test_pages_require_login(client):
     response = client.get("/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_korean_first_even_for_an_english_browser(operator):
+    client = Client()
+    client.force_login(operator)
+    page = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert page.headers["Content-Language"] == "ko"
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert client.get("/").headers["Content-Language"] == "en"
