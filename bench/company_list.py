@@ -230,6 +230,8 @@ def _explain(queries: list[dict[str, str]]) -> None:
     timed = []
     for query in queries:
         sql = query["sql"]
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            continue  # never replay a write (the API token's last-used time)
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(sql)
