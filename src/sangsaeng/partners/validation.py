@@ -160,6 +160,8 @@ def clean_tags(value: Any) -> list[str]:
         tag = str(item).strip()
         if len(tag) > 50:
             raise FieldError("too_long", "태그는 50자 이내여야 합니다.", field="tags")
+        if "," in tag:  # files keep tags comma-separated, so a comma could not survive export
+            raise FieldError("invalid_tag", "태그에는 쉼표를 쓸 수 없습니다.", field="tags")
         if tag and tag not in tags:
             tags.append(tag)
     return tags
@@ -173,7 +175,7 @@ def clean_bool(value: Any, field: str, default: bool = True) -> bool:
     text = str(value).strip().lower()
     if text in {"1", "true", "yes", "y", "예", "o", "활성", "사용"}:
         return True
-    if text in {"0", "false", "no", "n", "아니오", "x", "비활성", "중지"}:
+    if text in {"0", "false", "no", "n", "아니오", "아니요", "x", "비활성", "중지"}:
         return False
     raise FieldError("invalid_bool", "예/아니오로 입력하세요.", field=field)
 
