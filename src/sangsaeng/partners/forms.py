@@ -211,6 +211,9 @@ class CompanyFilterForm(forms.Form):
             del self.fields["anchor"], self.fields["tier"]
             return
         anchors = list(queries.anchors().values_list("pk", "name"))
+        chosen = _chosen_anchor(self.data.get("anchor"), {pk for pk, _ in anchors})
+        if chosen:  # any buyer may be an anchor, e.g. from a detail page's "tiers below" link
+            anchors.append(chosen)
         cast(forms.ChoiceField, self.fields["anchor"]).choices = _with_all(_("No anchor"), anchors)
         cast(forms.ChoiceField, self.fields["tier"]).choices = _with_all(
             _("Any tier"), tier_choices()
@@ -229,6 +232,13 @@ class CompanyFilterForm(forms.Form):
             tier=data.get("tier"),
             active=data.get("active"),
         )
+
+
+def _chosen_anchor(raw: Any, listed: set[int]) -> tuple[int, str] | None:
+    """The anchor in the query string when it is a real company not among the listed roots."""
+    if not raw or not str(raw).isdigit() or int(raw) in listed or int(raw) > 2**63 - 1:
+        return None
+    return Company.objects.filter(pk=int(raw)).values_list("pk", "name").first()
 
 
 def tier_choices() -> list[tuple[int, str]]:

@@ -43,7 +43,7 @@ class Tag(models.Model):
 class Company(models.Model):
     """A company, institution or merchant in the registry, identified by its BRN."""
 
-    name = models.CharField(_("name"), max_length=200, db_index=True)
+    name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     brn = models.CharField(_("business registration number"), max_length=10, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=CompanyKind.choices, db_index=True)
@@ -69,7 +69,11 @@ class Company(models.Model):
         ordering = ["name", "id"]
         verbose_name = _("company")
         verbose_name_plural = _("companies")
-        indexes = [models.Index(fields=["kind", "region", "name"])]
+        indexes = [
+            # The list's order (name, id): a late page is read straight from the index.
+            models.Index(fields=["name", "id"], name="company_name_id"),
+            models.Index(fields=["kind", "region", "name"]),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -125,10 +125,11 @@ def company_search(user: User, filters: CompanyFilters) -> QuerySet[Company]:
     if filters.q:
         term = filters.q.strip()
         digits = term.replace("-", "")
-        cond = Q(name__icontains=term) | Q(name_en__icontains=term)
-        if digits.isdigit():
-            cond |= Q(brn__startswith=digits)
-        qs = qs.filter(cond)
+        if digits.isdigit() and len(digits) >= 3:
+            # A number is a BRN prefix: a range on the unique index instead of a name scan.
+            qs = qs.filter(brn__gte=digits, brn__lt=digits[:-1] + chr(ord(digits[-1]) + 1))
+        else:
+            qs = qs.filter(Q(name__icontains=term) | Q(name_en__icontains=term))
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.region:
@@ -153,7 +154,11 @@ def ids_at_tier_any(anchor_id: int, *, as_of: dt.date | None = None) -> RawSQL:
 
 
 def anchors() -> QuerySet[Company]:
-    """Companies that buy from someone: the useful choices for 'tier from anchor'."""
-    return Company.objects.filter(
-        pk__in=SupplyLink.objects.values("buyer_id"), kind__in=["large", "public", "midsize"]
+    """The tops of supply chains (buy from someone, supply no one): the usual anchors.
+
+    Listing every buyer would put thousands of options on the list page at 100,000 companies;
+    any other buyer can still be chosen as an anchor by id (its detail page links to it).
+    """
+    return Company.objects.filter(pk__in=SupplyLink.objects.values("buyer_id")).exclude(
+        pk__in=SupplyLink.objects.values("supplier_id")
     )
