@@ -3,6 +3,7 @@
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -28,7 +29,7 @@ TIERS = (
 
 
 def pricing(**changes):
-    data = {
+    data: dict[str, Any] = {
         "base_rate": Decimal("3.50"),
         "spread_tiers": TIERS,
         "system_fee": Decimal("1.00"),

@@ -1,0 +1,99 @@
+"""A buyer, its bank and a chain of partners three tiers deep, with a programme open."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from sangsaeng.accounts.models import Role, User
+from sangsaeng.ledger.invariants import run_checks
+from sangsaeng.ledger.models import Transaction
+from sangsaeng.partners.models import Company
+from sangsaeng.payments import services
+from sangsaeng.payments.models import Claim, Programme
+from sangsaeng.testing import factories
+
+D = dt.date
+SETTINGS: dict[str, Any] = {
+    "base_rate": "3.50",
+    "spread_tiers": [[30, "1.30"], [90, "1.40"], [None, "1.50"]],
+    "system_fee": "1.00",
+    "day_count": 365,
+    "rounding": "floor",
+    "max_term_days": 365,
+}
+_keys = itertools.count(1)
+
+
+def key() -> str:
+    return f"test-key-{next(_keys)}"
+
+
+@dataclass
+class World:
+    operator: User
+    buyer: Company
+    bank: Company
+    t1: Company
+    t2: Company
+    t3: Company
+    t1b: Company  # another tier-1
+    stranger: Company  # nobody's supplier
+    programme: Programme
+    partner_t1: User
+    partner_t2: User
+    partner_t3: User
+
+
+OPENED = D(2024, 1, 1)
+
+
+def make_world(operator: User, *, opened_on: dt.date = OPENED) -> World:
+    c = factories.make_company
+    buyer = c(operator, name="LS산전", kind="large")
+    bank = c(operator, name="우리은행", kind="bank")
+    t1, t2, t3 = (
+        c(operator, name="한길이에스티"),
+        c(operator, name="이차정밀"),
+        c(operator, name="삼차산업"),
+    )
+    t1b, stranger = c(operator, name="또다른1차"), c(operator, name="남남상사")
+    factories.link(buyer, t1, start_date="2020-01-01")
+    factories.link(buyer, t1b, start_date="2020-01-01")
+    factories.link(t1, t2, start_date="2020-01-01")
+    factories.link(t2, t3, start_date="2020-01-01")
+    programme = services.programme_open(
+        actor=operator, buyer=buyer, bank=bank, name="LS산전 상생결제", opened_on=opened_on,
+        settings=SETTINGS, idempotency_key=key(),
+    )  # fmt: skip
+    partner = factories.make_user
+    return World(
+        operator, buyer, bank, t1, t2, t3, t1b, stranger, programme,
+        partner(Role.PARTNER, company=t1), partner(Role.PARTNER, company=t2),
+        partner(Role.PARTNER, company=t3),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def world(operator: User) -> World:
+    return make_world(operator)
+
+
+def assert_invariants() -> None:
+    """Every registered check (the ledger's and ours) passes."""
+    failed = {f.name: f.problems for f in run_checks() if not f.ok}
+    assert not failed, failed
+
+
+def tx_count() -> int:
+    return Transaction.objects.count()
+
+
+def made(claim: Claim | None) -> Claim:
+    """The claim an operation created (it always does when it succeeds)."""
+    assert claim is not None
+    return claim
