@@ -1,0 +1,210 @@
+"""The payment pages: each renders, each write goes through its service once, and the partner
+fence holds on every page (404 for what is not yours, 403 for what you may not do)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from openpyxl import Workbook
+
+from sangsaeng.accounts.models import User
+from sangsaeng.ledger.models import Transaction
+from sangsaeng.payments import services
+from sangsaeng.payments.models import Claim, OtherPayment
+from sangsaeng.payments.tests.conftest import D, World, key, made
+
+pytestmark = pytest.mark.django_db
+
+
+def login(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def tree(world: World) -> tuple[World, Claim, Claim]:
+    services.escrow_deposit(
+        actor=world.operator, programme=world.programme, amount=100_000_000,
+        value_date=D(2024, 1, 2), idempotency_key=key(),
+    )  # fmt: skip
+    root = made(
+        services.claim_issue(
+            actor=world.operator, programme=world.programme, holder=world.t1, amount=10_000_000,
+            maturity=D(2024, 4, 30), value_date=D(2024, 3, 1), idempotency_key=key(),
+        ).result_claim
+    )  # fmt: skip
+    child = made(
+        services.claim_split(
+            actor=world.operator, claim=root, to=world.t2, amount=4_000_000,
+            value_date=D(2024, 3, 5), idempotency_key=key(),
+        ).result_claim
+    )  # fmt: skip
+    return world, root, child
+
+
+def test_staff_pages_render(tree):
+    world, _root, child = tree
+    client = login(world.operator)
+    page = client.get(reverse("payments:index"))
+    assert page.status_code == 200 and world.programme.name in page.content.decode()
+    page = client.get(reverse("payments:programme", args=[world.programme.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    for text in (world.t1.name, world.t2.name, "10,000,000원", "6,000,000원", "2024-04-30"):
+        assert text in html
+    assert client.get(reverse("payments:claim", args=[child.pk])).status_code == 200
+    page = client.get(reverse("payments:holdings"), {"company": world.t2.pk})
+    assert "4,000,000원" in page.content.decode()
+    assert client.get(reverse("payments:ratio")).status_code == 200
+
+
+def test_operator_deposits_and_issues_through_the_pages(tree):
+    world, *_ = tree
+    client = login(world.operator)
+    pid = world.programme.pk
+    k = key()
+    body = {
+        "deposit-amount": "5000",
+        "deposit-value_date": "2024-02-01",
+        "deposit-idempotency_key": k,
+    }
+    before = Transaction.objects.count()
+    assert client.post(reverse("payments:deposit", args=[pid]), body).status_code == 302
+    assert client.post(reverse("payments:deposit", args=[pid]), body).status_code == 302  # resent
+    assert Transaction.objects.count() == before + 1
+    body = {
+        "issue-holder": world.t2.pk, "issue-amount": "1000", "issue-maturity": "2024-05-01",
+        "issue-value_date": "2024-03-01", "issue-idempotency_key": key(),
+    }  # fmt: skip
+    page = client.post(reverse("payments:issue", args=[pid]), body)
+    assert page.status_code == 200  # t2 is not the buyer's supplier: the form says so
+    assert Transaction.objects.count() == before + 1
+    body["issue-holder"] = world.t1.pk
+    assert client.post(reverse("payments:issue", args=[pid]), body).status_code == 302
+    assert Transaction.objects.count() == before + 2
+
+
+def test_partner_passes_on_and_cashes_out_with_a_quote(tree):
+    world, _root, child = tree
+    client = login(world.partner_t2)
+    page = client.get(reverse("payments:claim", args=[child.pk]))
+    assert page.status_code == 200 and 'id="split"' in page.content.decode()
+    assert "하위 협력사에 지급" in page.content.decode()  # Korean first (payments/locale)
+    body = {"split-to": world.t3.pk, "split-amount": "1000000", "split-value_date": "2024-03-06",
+            "split-idempotency_key": key()}  # fmt: skip
+    assert client.post(reverse("payments:split", args=[child.pk]), body).status_code == 302
+    child.refresh_from_db()
+    assert child.remaining == 3_000_000
+
+    url = reverse("payments:cash_out", args=[child.pk])
+    page = client.get(url, {"amount": "3000000", "value_date": "2024-03-31"})
+    html = page.content.decode()
+    # 30 days at 5.80 %: 3,000,000 × 0.058 × 30 / 365 = 14,301.37 → 14,301; 2,985,699 paid now.
+    assert "14,301원" in html and "2,985,699원" in html
+    assert (
+        Transaction.objects.filter(kind="payments.cash_out").count() == 0
+    )  # a quote writes nothing
+    confirm = page.context["form"]
+    body = {name: confirm.initial.get(name) for name in confirm.fields}
+    before = Transaction.objects.count()
+    assert client.post(url, body).status_code == 302
+    assert client.post(url, body).status_code == 302  # double click
+    assert Transaction.objects.count() == before + 1
+    child.refresh_from_db()
+    assert child.remaining == 0
+    # A stale quote (price changed meanwhile) is refused, not paid.
+    body = {**body, "expected_advance": 1, "idempotency_key": key()}
+    client.post(url, body)
+    assert Transaction.objects.count() == before + 1
+
+
+def test_partner_fence_on_every_page(tree, auditor, consultant):
+    world, root, child = tree
+    t2 = login(world.partner_t2)
+    pid = world.programme.pk
+    not_yours = [
+        ("get", reverse("payments:claim", args=[root.pk])),
+        ("get", reverse("payments:cash_out", args=[root.pk])),
+        ("post", reverse("payments:split", args=[root.pk])),
+        ("post", reverse("payments:cash_out", args=[root.pk])),
+        ("post", reverse("payments:settle", args=[root.pk])),
+        ("get", reverse("payments:programme", args=[pid])),
+        ("post", reverse("payments:deposit", args=[pid])),
+        ("post", reverse("payments:issue", args=[pid])),
+    ]
+    for method, url in not_yours:
+        assert getattr(t2, method)(url).status_code == 404, url
+    forbidden = [
+        ("get", reverse("payments:ratio")),
+        ("post", reverse("payments:other_create")),
+        ("post", reverse("payments:other_import")),
+        ("post", reverse("payments:other_delete", args=[1])),
+        ("post", reverse("payments:settle", args=[child.pk])),
+    ]
+    for method, url in forbidden:
+        assert getattr(t2, method)(url).status_code == 403, url
+    # Its own holdings only: a ?company= for someone else is ignored.
+    page = t2.get(reverse("payments:holdings"), {"company": world.t1.pk})
+    assert world.t2.name in page.content.decode()
+    assert "10,000,000원" not in page.content.decode()
+    assert t2.get(reverse("payments:index")).status_code == 302
+
+    reader = login(auditor)
+    for url in (
+        reverse("payments:index"), reverse("payments:programme", args=[pid]),
+        reverse("payments:claim", args=[root.pk]), reverse("payments:ratio"),
+    ):  # fmt: skip
+        assert reader.get(url).status_code == 200, url
+    before = Transaction.objects.count()
+    for url in (
+        reverse("payments:deposit", args=[pid]), reverse("payments:issue", args=[pid]),
+        reverse("payments:split", args=[root.pk]), reverse("payments:cash_out", args=[root.pk]),
+        reverse("payments:settle", args=[root.pk]), reverse("payments:other_create"),
+    ):  # fmt: skip
+        assert reader.post(url).status_code == 403, url
+    assert reader.get(reverse("payments:cash_out", args=[root.pk])).status_code == 403
+    assert Transaction.objects.count() == before
+
+    outsider = login(consultant)
+    assert outsider.get(reverse("payments:index")).status_code == 403
+    assert outsider.get(reverse("payments:holdings")).status_code == 403
+
+
+def test_settle_and_ratio_pages(tree):
+    world, root, _child = tree
+    client = login(world.operator)
+    body = {"settle-idempotency_key": key(), "settle-value_date": "2024-04-30"}
+    assert client.post(reverse("payments:settle", args=[root.pk]), body).status_code == 302
+    root.refresh_from_db()
+    assert root.settled_on == D(2024, 4, 30)
+    page = client.get(
+        reverse("payments:programme", args=[world.programme.pk]), {"status": "settled"}
+    )
+    assert "2024-04-30" in page.content.decode()
+
+    body = {
+        "other-partner": world.t1.pk, "other-direction": "paid", "other-method": "note",
+        "other-period_start": "2024-03-01", "other-period_end": "2024-03-31",
+        "other-amount": "9000000", "other-idempotency_key": key(),
+    }  # fmt: skip
+    assert client.post(reverse("payments:other_create"), body).status_code == 302
+    page = client.get(reverse("payments:ratio"), {"start": "2024-03-01", "end": "2024-03-31"})
+    rows = {row.company.pk: row for row, _r, _p in page.context["rows"]}
+    assert rows[world.t1.pk].status == "short"
+
+    wb = Workbook()
+    ws = wb.worksheets[0]
+    ws.append(["사업자등록번호", "구분", "결제수단", "기간시작", "기간끝", "금액"])
+    ws.append([world.t2.brn, "지급", "현금", "2024-03-01", "2024-03-31", 5_000_000])
+    data = io.BytesIO()
+    wb.save(data)
+    upload = io.BytesIO(data.getvalue())
+    upload.name = "other.xlsx"
+    files: dict[str, Any] = {"import-file": upload, "import-idempotency_key": key()}
+    assert client.post(reverse("payments:other_import"), files).status_code == 302
+    assert OtherPayment.objects.count() == 2

@@ -1,0 +1,421 @@
+"""Win-win payment pages: programmes (the buyer's claims by tier and maturity), a partner's
+holdings and history, a claim with its pass-on and cash-out forms, the cash-out quote before
+confirming, and the ratio-rule report with payments by other means.
+
+As in the API, a partner user asking for something that is not its own gets 404; a user who may
+see a page but not act gets 403. Writes follow post/redirect/get, so a reload never posts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sangsaeng.accounts.models import User
+from sangsaeng.lib import errors
+from sangsaeng.lib.dates import today_kst
+from sangsaeng.partners.models import Company
+from sangsaeng.payments import forms, queries, ratio, services
+from sangsaeng.payments import permissions as perms
+from sangsaeng.payments.models import Claim, OtherPayment, Programme, RoundingChoice
+from sangsaeng.web.http import current_user
+
+MAX_ID = 2**63 - 1
+
+
+def _user(request: HttpRequest) -> User:
+    user = current_user(request)
+    if not perms.can_use_payments(user):
+        raise PermissionDenied
+    return user
+
+
+def _programme(user: User, pk: int) -> Programme:
+    found = Programme.objects.select_related("buyer", "bank").filter(pk=min(pk, MAX_ID)).first()
+    if found is None or not perms.can_read_all(user):
+        raise Http404
+    return found
+
+
+def _claim(user: User, pk: int) -> Claim:
+    qs = perms.visible_claims(user, Claim.objects.select_related("holder", "programme__buyer"))
+    found = qs.filter(pk=min(pk, MAX_ID)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def _guard(user: User, allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _refused(request: HttpRequest, form: Any, exc: errors.DomainError) -> None:
+    """Show a service's refusal on the form (or as a message if no field fits)."""
+    form.add_domain_error(exc)
+    if not form.errors:
+        messages.error(request, exc.message)
+
+
+# -- programmes -----------------------------------------------------------------------------------
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if perms.is_partner(user):
+        return redirect("payments:holdings")
+    form = forms.ProgrammeForm(request.POST or None)
+    if request.method == "POST":
+        _guard(user, perms.can_manage(user))
+        if form.is_valid():
+            try:
+                programme = services.programme_open(
+                    actor=user, buyer=form.cleaned_data["buyer"], bank=form.cleaned_data["bank"],
+                    name=form.cleaned_data["name"], opened_on=form.cleaned_data["opened_on"],
+                    settings=form.pricing(), idempotency_key=form.cleaned_data["idempotency_key"],
+                )  # fmt: skip
+            except errors.DomainError as exc:
+                _refused(request, form, exc)
+            else:
+                messages.success(request, _("Programme opened."))
+                return redirect("payments:programme", pk=programme.pk)
+    context = {
+        "programmes": queries.programmes(user),
+        "form": form,
+        "can_manage": perms.can_manage(user),
+    }
+    return render(request, "payments/index.html", context)
+
+
+@login_required
+def programme(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    prog = _programme(user, pk)
+    settled = request.GET.get("status") == "settled"
+    return _render_programme(request, user, prog, settled=settled)
+
+
+def _render_programme(
+    request: HttpRequest, user: User, prog: Programme, *, settled: bool = False, **forms_: Any
+) -> HttpResponse:
+    context = {
+        "programme": prog,
+        "tiers_text": forms.tiers_text(prog.spread_tiers),
+        "figures": queries.figures(prog),
+        "tier_rows": queries.tier_summary(prog, settled=settled),
+        "groups": queries.trees_by_maturity(prog, settled=settled),
+        "settled": settled,
+        "today": today_kst(),
+        "operations": queries.operations(prog, limit=30),
+        "can_manage": perms.can_manage(user),
+        "deposit_form": forms_.get("deposit_form") or forms.MoneyForm(prefix="deposit"),
+        "issue_form": forms_.get("issue_form") or forms.IssueForm(prefix="issue", buyer=prog.buyer),
+        "settle_form": forms.SettleForm(prefix="settle"),
+    }
+    return render(request, "payments/programme.html", context)
+
+
+@login_required
+@require_POST
+def deposit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    prog = _programme(user, pk)
+    _guard(user, perms.can_manage(user))
+    form = forms.MoneyForm(request.POST, prefix="deposit")
+    if form.is_valid():
+        try:
+            services.escrow_deposit(
+                actor=user, programme=prog, amount=form.cleaned_data["amount"],
+                value_date=form.cleaned_data["value_date"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )  # fmt: skip
+        except errors.DomainError as exc:
+            _refused(request, form, exc)
+        else:
+            messages.success(request, _("Deposit recorded."))
+            return redirect("payments:programme", pk=prog.pk)
+    return _render_programme(request, user, prog, deposit_form=form)
+
+
+@login_required
+@require_POST
+def issue(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    prog = _programme(user, pk)
+    _guard(user, perms.can_manage(user))
+    form = forms.IssueForm(request.POST, prefix="issue", buyer=prog.buyer)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.claim_issue(
+                actor=user, programme=prog, holder=data["holder"], amount=data["amount"],
+                maturity=data["maturity"], value_date=data["value_date"],
+                idempotency_key=data["idempotency_key"], memo=data["memo"],
+            )  # fmt: skip
+        except errors.DomainError as exc:
+            _refused(request, form, exc)
+        else:
+            messages.success(request, _("Claim issued."))
+            return redirect("payments:programme", pk=prog.pk)
+    return _render_programme(request, user, prog, issue_form=form)
+
+
+@login_required
+@require_POST
+def settle(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    claim = _claim(user, pk)
+    _guard(user, perms.can_manage(user))
+    form = forms.SettleForm(request.POST, prefix="settle")
+    if not form.is_valid():
+        messages.error(request, _("The form has expired; please try again."))
+        return redirect("payments:programme", pk=claim.programme_id)
+    try:
+        services.claim_settle(
+            actor=user, claim=claim, value_date=form.cleaned_data["value_date"] or None,
+            idempotency_key=form.cleaned_data["idempotency_key"],
+        )  # fmt: skip
+    except errors.DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Claim settled: every holder was paid."))
+    return redirect("payments:programme", pk=claim.programme_id)
+
+
+# -- holdings and claims --------------------------------------------------------------------------
+
+
+@login_required
+def holdings(request: HttpRequest) -> HttpResponse:
+    """A partner's own holdings and history; staff pick a company with ``?company=``."""
+    user = _user(request)
+    if perms.is_partner(user):
+        company_id = user.company_id
+    else:
+        raw = request.GET.get("company", "")
+        company_id = int(raw) if raw.isdigit() and int(raw) <= MAX_ID else None
+    company = Company.objects.filter(pk=company_id).first() if company_id else None
+    if company is not None and not perms.can_view_company(user, company.pk):
+        raise Http404
+    context: dict[str, Any] = {"company": company, "is_partner": perms.is_partner(user)}
+    if company is not None:
+        context.update(
+            claims=queries.holdings(user, company.pk),
+            settled=queries.holdings(user, company.pk, settled=True)[:100],
+            total=queries.holdings_total(user, company.pk),
+            history=queries.history(user, company.pk, limit=100),
+            payouts=queries.payouts(user, company.pk, limit=100),
+        )
+    else:
+        context["companies"] = Company.objects.filter(payment_claims__isnull=False).distinct()
+    return render(request, "payments/holdings.html", context)
+
+
+@login_required
+def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    claim = _claim(user, pk)
+    return _render_claim(request, user, claim)
+
+
+def _render_claim(request: HttpRequest, user: User, claim: Claim, **forms_: Any) -> HttpResponse:
+    if perms.can_read_all(user):
+        nodes = queries.tree(claim)
+    else:
+        nodes = [claim, *claim.children.select_related("holder").order_by("pk")]
+    parent = claim.parent
+    can_act = (
+        perms.can_act_for(user, claim.holder_id)
+        and claim.settled_on is None
+        and claim.holder_id != claim.programme.bank_id
+        and claim.remaining > 0
+    )
+    context = {
+        "claim": claim,
+        "nodes": nodes,
+        "received_from": parent.holder if parent else claim.programme.buyer,
+        "can_act": can_act,
+        "can_settle": perms.can_manage(user) and claim.settled_on is None,
+        "today": today_kst(),
+        "split_form": forms_.get("split_form")
+        or forms.SplitForm(prefix="split", holder_id=claim.holder_id),
+        "quote_form": forms_.get("quote_form") or forms.QuoteForm(),
+        "settle_form": forms.SettleForm(prefix="settle"),
+        "cash_outs": claim.cash_outs.select_related("operation").order_by("pk"),
+    }
+    return render(request, "payments/claim.html", context)
+
+
+@login_required
+@require_POST
+def split(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    claim = _claim(user, pk)
+    _guard(user, perms.can_act_for(user, claim.holder_id))
+    form = forms.SplitForm(request.POST, prefix="split", holder_id=claim.holder_id)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.claim_split(
+                actor=user, claim=claim, to=data["to"], amount=data["amount"],
+                value_date=data["value_date"], idempotency_key=data["idempotency_key"],
+            )  # fmt: skip
+        except errors.DomainError as exc:
+            _refused(request, form, exc)
+        else:
+            messages.success(request, _("Claim passed on."))
+            return redirect("payments:claim", pk=claim.pk)
+    return _render_claim(request, user, claim, split_form=form)
+
+
+@login_required
+def cash_out(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the price of cashing out (nothing is written) and a button to confirm it.
+    POST: the confirmation, refused if the price changed since it was shown."""
+    user = _user(request)
+    claim = _claim(user, pk)
+    _guard(user, perms.can_act_for(user, claim.holder_id))
+    if request.method == "POST":
+        return _confirm_cash_out(request, user, claim)
+    form = forms.QuoteForm(request.GET)
+    if not form.is_valid():
+        return _render_claim(request, user, claim, quote_form=form)
+    day = form.cleaned_data["value_date"] or today_kst()
+    try:
+        quote = services.cash_out_quote(
+            claim=claim, amount=form.cleaned_data["amount"], value_date=day
+        )
+    except errors.DomainError as exc:
+        _refused(request, form, exc)
+        return _render_claim(request, user, claim, quote_form=form)
+    confirm = forms.ConfirmCashOutForm(
+        initial={"amount": quote.amount, "value_date": day, "expected_advance": quote.advance}
+    )
+    rounding = RoundingChoice(quote.rounding).label
+    context = {
+        "claim": claim,
+        "quote": quote,
+        "value_date": day,
+        "form": confirm,
+        "rounding": rounding,
+    }
+    return render(request, "payments/cash_out_quote.html", context)
+
+
+def _confirm_cash_out(request: HttpRequest, user: User, claim: Claim) -> HttpResponse:
+    form = forms.ConfirmCashOutForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form has expired; please ask for a new quote."))
+        return redirect("payments:claim", pk=claim.pk)
+    data = form.cleaned_data
+    try:
+        op = services.claim_cash_out(
+            actor=user, claim=claim, amount=data["amount"], value_date=data["value_date"],
+            idempotency_key=data["idempotency_key"], expected_advance=data["expected_advance"],
+        )  # fmt: skip
+    except errors.DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("payments:claim", pk=claim.pk)
+    advance = op.details.get("advance", 0)
+    messages.success(
+        request, _("Cashed out: the bank pays %(advance)s won.") % {"advance": f"{advance:,}"}
+    )
+    return redirect("payments:claim", pk=claim.pk)
+
+
+# -- ratio rule -----------------------------------------------------------------------------------
+
+
+@login_required
+def ratio_report(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _guard(user, perms.can_read_all(user))
+    period = forms.PeriodForm(request.GET or None)
+    start, end = period.period()
+    return _render_ratio(request, user, period, start, end)
+
+
+def _render_ratio(
+    request: HttpRequest, user: User, period: Any, start: Any, end: Any, **forms_: Any
+) -> HttpResponse:
+    rows = ratio.ratio_report(start, end)
+    others = OtherPayment.objects.filter(period_start__gte=start, period_end__lte=end)
+    context = {
+        "period": period,
+        "start": start,
+        "end": end,
+        "rows": [(r, ratio.percent(r.received_share), ratio.percent(r.paid_share)) for r in rows],
+        "short_count": sum(1 for r in rows if r.status == "short"),
+        "others": others.select_related("partner")[:300],
+        "can_manage": perms.can_manage(user),
+        "other_form": forms_.get("other_form") or forms.OtherPaymentForm(prefix="other"),
+        "import_form": forms_.get("import_form") or forms.ImportForm(prefix="import"),
+        "import_problems": forms_.get("import_problems", []),
+    }
+    return render(request, "payments/ratio.html", context)
+
+
+@login_required
+@require_POST
+def other_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _guard(user, perms.can_manage(user))
+    form = forms.OtherPaymentForm(request.POST, prefix="other")
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        partner, key = data.pop("partner"), data.pop("idempotency_key")
+        try:
+            ratio.other_payment_record(actor=user, partner=partner, data=data, idempotency_key=key)
+        except errors.DomainError as exc:
+            _refused(request, form, exc)
+        else:
+            messages.success(request, _("Payment recorded."))
+            return redirect("payments:ratio")
+    period = forms.PeriodForm(None)
+    return _render_ratio(request, user, period, *period.period(), other_form=form)
+
+
+@login_required
+@require_POST
+def other_import(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _guard(user, perms.can_manage(user))
+    form = forms.ImportForm(request.POST, request.FILES, prefix="import")
+    problems: list[Any] = []
+    if form.is_valid():
+        try:
+            saved = ratio.other_payments_import(
+                actor=user, file=form.cleaned_data["file"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )  # fmt: skip
+        except ratio.ImportRefused as exc:
+            problems = exc.problems[:200]
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("%(count)s rows imported.") % {"count": f"{saved:,}"})
+            return redirect("payments:ratio")
+    period = forms.PeriodForm(None)
+    return _render_ratio(
+        request, user, period, *period.period(), import_form=form, import_problems=problems
+    )
+
+
+@login_required
+@require_POST
+def other_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    _guard(user, perms.can_manage(user))
+    record = OtherPayment.objects.filter(pk=min(pk, MAX_ID)).first()
+    if record is None:
+        raise Http404
+    ratio.other_payment_delete(actor=user, record=record)
+    messages.success(request, _("Record deleted."))
+    return redirect("payments:ratio")
