@@ -16,7 +16,6 @@ from sangsaeng.api.auth import TokenAuth
 from sangsaeng.lib.errors import DomainError
 from sangsaeng.partners.validation import FieldErrors
 
-
 api = NinjaAPI(
     title="Sangsaeng API",
     version="1",

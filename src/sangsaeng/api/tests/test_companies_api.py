@@ -140,7 +140,9 @@ def test_supply_link_crud_and_cycle(api_as, operator):
     bad_dates = api.patch(f"/api/v1/supply-links/{link_id}", {"end_date": "2022-01-01"})
     assert bad_dates.status_code == 422
     assert bad_dates.json()["errors"][0]["code"] == "end_before_start"
-    assert api.patch(f"/api/v1/supply-links/{link_id}", {"end_date": "2025-12-31"}).status_code == 200
+    assert (
+        api.patch(f"/api/v1/supply-links/{link_id}", {"end_date": "2025-12-31"}).status_code == 200
+    )
     assert api.delete(f"/api/v1/supply-links/{link_id}").status_code == 204
     assert SupplyLink.objects.count() == 0
 
@@ -199,7 +201,9 @@ class TestPartnerFence:
         )
         assert response.status_code == 403
 
-    def test_link_list_shows_only_own_links(self, api_as, partner_a, company_a, company_b, operator):
+    def test_link_list_shows_only_own_links(
+        self, api_as, partner_a, company_a, company_b, operator
+    ):
         link(company_b, make_company(operator))
         own = link(company_a, make_company(operator))
         items = api_as(partner_a).get("/api/v1/supply-links").json()["items"]

@@ -65,7 +65,9 @@ def test_duplicate_brn_refused(operator):
 
 
 def test_update_records_only_changed_fields(operator, company_a):
-    services.company_update(actor=operator, company=company_a, data={"employees": 42, "name": company_a.name})
+    services.company_update(
+        actor=operator, company=company_a, data={"employees": 42, "name": company_a.name}
+    )
     entry = AuditEntry.objects.filter(action="update").get()
     assert entry.changes == {"employees": [None, 42]}
     # Saving the same values again leaves no empty audit entry.
