@@ -85,3 +85,12 @@ def test_statement_command(statement, tmp_path):
     assert "9,300,000" in text
     assert "6,700,000" in text
     assert xlsx.stat().st_size > 1000
+
+
+def test_pdf_without_weasyprint_is_a_clean_503(statement, api_as, operator, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import now raises ImportError
+    r = api_as(operator).get(f"/api/v1/funds/{statement.fund.pk}/statement.pdf")
+    assert r.status_code == 503
+    assert r.json()["code"] == "pdf_unavailable"
