@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything Sangsaeng needs on a fresh Debian machine, from the package registries:
-# Debian packages (fonts for Korean PDFs; Chromium for the browser tests), a virtualenv with the
+# Debian packages (fonts and Pango for Korean PDFs; Chromium for the browser tests), a virtualenv with the
 # pinned Python packages, and the front-end assets from npm. Safe to run again: it skips what
 # is already there.   Usage: scripts/install.sh [--test]
 set -euo pipefail
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
-debs=(fonts-nanum)
+debs=(fonts-nanum libpango-1.0-0 libpangoft2-1.0-0)
 [ "$want_test" = 1 ] && debs+=(chromium)
 missing=()
 for pkg in "${debs[@]}"; do
