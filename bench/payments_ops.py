@@ -1,0 +1,248 @@
+"""Win-win payment throughput: claim operations in batches and one by one, against a plain
+bulk insert of the same number of posting rows.
+
+    .venv/bin/python bench/payments_ops.py                                  # temporary SQLite
+    DATABASE_URL=postgres://... .venv/bin/python bench/payments_ops.py      # throw-away PG db
+
+It creates its own database (``bench_payments`` on PostgreSQL, a temporary file on SQLite)
+and drops it at the end. The supply graph: one buyer, ``--tier1`` tier-1 partners, each with
+4 tier-2 suppliers, each with 2 tier-3. Figures printed:
+
+* batched: ``--ops`` claim operations through ``operations_post_many`` in batches of
+  ``--batch``; each chain is issue → pass on (tier 1 → 2) → pass on (2 → 3) → cash out (tier 3,
+  all) → cash out (tier 1, part): every rule, lock, ledger transaction, hash chain and cache;
+  as operations and postings per second;
+* baseline: the same number of posting rows inserted with one ``executemany`` into a bare
+  table (no indexes, no constraints) in one transaction, and the ratio batched / baseline;
+* single: ``--single`` operations (alternating pass-on and cash-out), one DB transaction each,
+  through ``claim_split`` / ``claim_cash_out`` as the API calls them;
+* verify: ``sangsaeng verify``'s checks (ledger and payments) over everything written;
+* peak memory (max RSS) of the process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+sys.path.insert(0, str(SRC))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sangsaeng.config.settings")
+TMP = tempfile.mkdtemp(prefix="sangsaeng-bench-")
+os.environ.setdefault("DATA_DIR", TMP)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+from sangsaeng.accounts.models import Role, User  # noqa: E402
+from sangsaeng.ledger.invariants import run_checks  # noqa: E402
+from sangsaeng.ledger.models import Posting  # noqa: E402
+from sangsaeng.lib import brn  # noqa: E402
+from sangsaeng.partners.models import Company, SupplyLink  # noqa: E402
+from sangsaeng.payments import services  # noqa: E402
+from sangsaeng.payments.models import Claim, Programme  # noqa: E402
+from sangsaeng.payments.services import OpSpec  # noqa: E402
+
+START = dt.date(2025, 1, 2)
+PRICING = {
+    "base_rate": "3.50",
+    "spread_tiers": [[30, "1.30"], [90, "1.40"], [None, "1.50"]],
+    "system_fee": "1.00",
+    "day_count": 365,
+    "rounding": "floor",
+}
+CHAIN = 5  # operations per chain
+
+
+def company(n: int, name: str, kind: str = "sme") -> Company:
+    return Company(
+        name=name, brn=brn.complete(f"{600_000_000 + n:09d}"), kind=kind, ksic_code="29171",
+        region="gyeonggi",
+    )  # fmt: skip
+
+
+def make_graph(tier1_count: int) -> tuple[User, Programme, list[tuple[int, int, int]]]:
+    """The companies and links in bulk (a benchmark, not a registry import); returns the
+    operator, the programme and (tier 1, tier 2, tier 3) company id chains."""
+    operator = User.objects.create(username="bench-operator", role=Role.OPERATOR)
+    rows = [company(0, "벤치 구매기업", "large"), company(1, "벤치은행", "bank")]
+    n = 2
+    for i in range(tier1_count):
+        rows.append(company(n, f"1차 {i}"))
+        n += 1
+        for j in range(4):
+            rows.append(company(n, f"2차 {i}-{j}"))
+            n += 1
+            for k in range(2):
+                rows.append(company(n, f"3차 {i}-{j}-{k}"))
+                n += 1
+    created = Company.objects.bulk_create(rows)
+    buyer, bank, rest = created[0], created[1], created[2:]
+    links, chains = [], []
+    per_tier1 = 1 + 4 * 3
+    for i in range(tier1_count):
+        block = rest[i * per_tier1 : (i + 1) * per_tier1]
+        t1 = block[0]
+        links.append(SupplyLink(buyer=buyer, supplier=t1, start_date=START))
+        for j in range(4):
+            t2 = block[1 + j * 3]
+            links.append(SupplyLink(buyer=t1, supplier=t2, start_date=START))
+            for k in range(2):
+                t3 = block[2 + j * 3 + k]
+                links.append(SupplyLink(buyer=t2, supplier=t3, start_date=START))
+                chains.append((t1.pk, t2.pk, t3.pk))
+    SupplyLink.objects.bulk_create(links)
+    programme = services.programme_open(
+        actor=operator, buyer=buyer, bank=bank, name="벤치 상생결제", opened_on=START,
+        settings=PRICING, idempotency_key="bench-open",
+    )  # fmt: skip
+    services.escrow_deposit(
+        actor=operator, programme=programme, amount=10**15, value_date=START,
+        idempotency_key="bench-deposit",
+    )  # fmt: skip
+    return operator, programme, chains
+
+
+def chain_specs(n: int, chain: tuple[int, int, int], day: dt.date, base: int) -> list[OpSpec]:
+    """Five operations; ``base`` is the index of the first one in its batch."""
+    t1, t2, t3 = chain
+    amount = 1_000_000 + (n % 997) * 1_000
+    maturity = day + dt.timedelta(days=60)
+    return [
+        OpSpec("issue", f"b{n}-0", amount, day, company_id=t1, maturity=maturity),
+        OpSpec("split", f"b{n}-1", amount // 2, day, parent_ref=base, company_id=t2),
+        OpSpec("split", f"b{n}-2", amount // 4, day, parent_ref=base + 1, company_id=t3),
+        OpSpec("cash_out", f"b{n}-3", None, day, parent_ref=base + 2),
+        OpSpec("cash_out", f"b{n}-4", amount // 8, day, parent_ref=base),
+    ]  # fmt: skip
+
+
+def bench_batched(
+    operator: User, programme: Programme, chains: list, ops: int, batch: int
+) -> tuple[float, int]:
+    chains_per_batch = max(1, batch // CHAIN)
+    total_chains = ops // CHAIN
+    postings_before = Posting.objects.count()
+    started = time.perf_counter()
+    n = 0
+    day = START
+    while n < total_chains:
+        specs: list[OpSpec] = []
+        for _ in range(min(chains_per_batch, total_chains - n)):
+            specs += chain_specs(n, chains[n % len(chains)], day, len(specs))
+            n += 1
+        services.operations_post_many(actor=operator, programme=programme, operations=specs)
+        day += dt.timedelta(days=1) if n % (20 * chains_per_batch) == 0 else dt.timedelta(0)
+    elapsed = time.perf_counter() - started
+    return elapsed, Posting.objects.count() - postings_before
+
+
+def bench_baseline(rows: int) -> float:
+    data = [(n // 2 + 1, n % 1000, (1 if n % 2 else -1) * 1000, START) for n in range(rows)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE bench_bare_posting (id INTEGER PRIMARY KEY, transaction_id BIGINT, "
+            "account_id BIGINT, amount BIGINT, occurred_at TIMESTAMP)"
+            if connection.vendor == "sqlite"
+            else "CREATE TABLE bench_bare_posting (id BIGSERIAL PRIMARY KEY, "
+            "transaction_id BIGINT, account_id BIGINT, amount BIGINT, occurred_at TIMESTAMPTZ)"
+        )
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO bench_bare_posting (transaction_id, account_id, amount, occurred_at) "
+            "VALUES (%s, %s, %s, %s)",
+            data,
+        )
+    return time.perf_counter() - started
+
+
+def bench_single(operator: User, programme: Programme, chains: list, count: int) -> float:
+    """Issue fresh claims (not timed), then time ``count`` single pass-ons and cash-outs."""
+    day = dt.date(2025, 9, 1)
+    roots = services.operations_post_many(
+        actor=operator,
+        programme=programme,
+        operations=[
+            OpSpec("issue", f"s-root-{i}", 10**9, day, company_id=chains[i % len(chains)][0],
+                   maturity=day + dt.timedelta(days=90))
+            for i in range(max(1, count // 50))
+        ],
+    )  # fmt: skip
+    claims = [Claim.objects.get(pk=op.result_claim_id) for op in roots]
+    t2_of = {c[0]: Company.objects.get(pk=c[1]) for c in chains}
+    started = time.perf_counter()
+    for n in range(count):
+        claim = claims[n % len(claims)]
+        if n % 2 == 0:
+            services.claim_split(
+                actor=operator, claim=claim, to=t2_of[claim.holder_id], amount=1_000,
+                value_date=day, idempotency_key=f"s-{n}",
+            )  # fmt: skip
+        else:
+            services.claim_cash_out(
+                actor=operator, claim=claim, amount=1_000, value_date=day,
+                idempotency_key=f"s-{n}",
+            )  # fmt: skip
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--ops", type=int, default=100_000, help="claim operations, batched")
+    parser.add_argument("--batch", type=int, default=1000, help="operations per batch")
+    parser.add_argument("--single", type=int, default=2000, help="single operations")
+    parser.add_argument("--tier1", type=int, default=50, help="tier-1 partners")
+    args = parser.parse_args()
+
+    db = settings.DATABASES["default"]
+    if connection.vendor == "sqlite":
+        db["TEST"]["NAME"] = str(Path(TMP) / "bench.sqlite3")
+    else:
+        db["TEST"]["NAME"] = "bench_payments"
+    old_name = db["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        operator, programme, chains = make_graph(args.tier1)
+        ops = args.ops // CHAIN * CHAIN
+        batched, postings = bench_batched(operator, programme, chains, ops, args.batch)
+        baseline = bench_baseline(postings)
+        single = bench_single(operator, programme, chains, args.single)
+        started = time.perf_counter()
+        problems = sum(f.problem_count for f in run_checks())
+        verify_s = time.perf_counter() - started
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        batched_rate, baseline_rate = postings / batched, postings / baseline
+        print(f"database: {connection.vendor}")
+        print(
+            f"batched: {ops:,} claim operations ({postings:,} postings) in batches of "
+            f"{args.batch:,}: {batched:.2f}s = {ops / batched:,.0f} ops/s, "
+            f"{batched_rate:,.0f} postings/s"
+        )
+        print(
+            f"baseline executemany: {postings:,} rows into a bare table, one transaction: "
+            f"{baseline:.2f}s = {baseline_rate:,.0f} rows/s"
+        )
+        print(f"ratio batched / baseline (postings per second): {batched_rate / baseline_rate:.3f}")
+        print(
+            f"single: {args.single:,} operations (pass-on / cash-out), one DB transaction each: "
+            f"{single:.2f}s = {args.single / single:,.0f} ops/s"
+        )
+        print(f"verify (ledger + payments checks): {verify_s:.2f}s, {problems} problem(s)")
+        print(f"peak memory (max RSS): {rss_mb:,.0f} MB")
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
