@@ -196,7 +196,8 @@ def worker(index: int, count: int) -> None:
     print(json.dumps({"start": start, "end": time.time()}))
 
 
-# Runs ``sangsaeng verify`` and then prints the child's own peak memory (MB) as the last line.
+# Runs ``sangsaeng verify``, then prints the child's own peak memory (MB) as the last line: the
+# VmHWM of its address space (``ru_maxrss`` would carry over the parent's peak across exec).
 VERIFY = """
 import resource, sys
 from sangsaeng.cli import main
@@ -205,7 +206,11 @@ try:
     code = 0
 except SystemExit as exc:
     code = exc.code or 0
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+try:
+    status = open("/proc/self/status").read().split("VmHWM:")[1]
+    print(int(status.split()[0]) / 1024)
+except (OSError, IndexError):
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 sys.exit(code)
 """
 

@@ -57,7 +57,10 @@ def lock_ledger_accounts(account_ids: Iterable[int]) -> dict[int, Account]:
     queries: list[tuple[str, list]]
     if connection.vendor == "postgresql":
         # One array parameter however many accounts; rows are locked in the ORDER BY's order.
-        queries = [(select + "= ANY(%s) ORDER BY id FOR UPDATE", [ids])]
+        # NO KEY UPDATE (what an UPDATE of the balance takes anyway): writers of the same
+        # accounts wait, but inserts elsewhere that merely reference an account (a fund's row,
+        # a posting's foreign-key check) do not.
+        queries = [(select + "= ANY(%s) ORDER BY id FOR NO KEY UPDATE", [ids])]
     else:
         # SQLite: the IMMEDIATE transaction already holds the database's one write lock.
         chunks = [ids[i : i + 10_000] for i in range(0, len(ids), 10_000)]

@@ -24,7 +24,7 @@ from sangsaeng.ledger.models import (
     side_sign,
 )
 
-CHAIN_CHUNK = 2000
+CHAIN_CHUNK = 5000
 
 
 def _expected_pending() -> dict[int, int]:

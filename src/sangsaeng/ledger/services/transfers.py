@@ -76,12 +76,15 @@ def transfers_post_many(
         )
         for i, t in enumerate(transfers)
     ]
+    # The first attempt does not look the keys up: new keys are the common case, and a key
+    # already taken makes the insert fail (or an account look overdrawn), which sends us to
+    # the next attempt, which looks them up and posts only the new transfers.
     attempts = 3
     for attempt in range(1, attempts + 1):
         try:
-            return _post_many(specs, actor)
+            return _post_many(specs, actor, look_up=attempt > 1)
         except IntegrityError as exc:
-            # A concurrent writer took one of the keys after we looked: look again.
+            # A key is taken (a retried batch, or a concurrent writer): look them up again.
             if attempt == attempts:
                 raise Conflict(
                     "ledger_busy", "같은 거래가 동시에 기록되고 있습니다. 다시 시도하세요."
@@ -116,8 +119,10 @@ def _known(specs: Sequence[Prepared]) -> dict[str, Transaction]:
     return found
 
 
-def _post_many(specs: Sequence[Prepared], actor: User | None) -> list[Transaction]:
-    known = _known(specs)
+def _post_many(
+    specs: Sequence[Prepared], actor: User | None, *, look_up: bool
+) -> list[Transaction]:
+    known = _known(specs) if look_up else {}
     first: dict[str, Prepared] = {}
     new: list[Prepared] = []
     for spec in specs:

@@ -388,4 +388,9 @@ def test_big_batch_keeps_every_character_and_the_chain(book, company_a):
         )
         assert row.source_id == (str(company_a.pk) if spec.source else "")
     assert book.refresh().b.balance == sum(range(1, 101))
+    # Sent again with one more: the hundred come back as they were, one is posted.
+    extra = TransferSpec("big100", legs(debit=book.b, credit=book.a, amount=1))
+    again = services.transfers_post_many(transfers=[*specs, extra])
+    assert [t.pk for t in again[:100]] == [t.pk for t in txs]
+    assert book.refresh().b.balance == sum(range(1, 101)) + 1
     assert [p for f in run_checks() for p in f.problems] == []
