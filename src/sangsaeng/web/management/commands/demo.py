@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from sangsaeng.demo import seeds, synthetic
+from sangsaeng.demo import money, seeds, synthetic
 from sangsaeng.partners.models import Company, SupplyLink
 from sangsaeng.web.management.commands.serve import (
     DEFAULT_HOST,
@@ -147,6 +147,15 @@ class Command(BaseCommand):
                 f"(already there: {result.companies_existing}), "
                 f"공급 관계 links +{result.links_created}, "
                 f"담당자 contacts +{result.contacts_created}"
+            )
+
+        self.step("상생협력기금·상생결제 / cooperation fund and win-win payment programme")
+        money_result = money.load()
+        if self.verbosity > 0:
+            self.stdout.write(
+                f"    기금 fund +{int(money_result.fund_created)}, "
+                f"상생결제 programme +{int(money_result.programme_created)}, "
+                f"만기 결제 settled trees +{money_result.settled}"
             )
 
         if options["companies"]:
