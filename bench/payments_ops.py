@@ -4,7 +4,7 @@ bulk insert of the same number of posting rows.
     .venv/bin/python bench/payments_ops.py                                  # temporary SQLite
     DATABASE_URL=postgres://... .venv/bin/python bench/payments_ops.py      # throw-away PG db
 
-It creates its own database (``bench_payments`` on PostgreSQL, a temporary file on SQLite)
+It creates its own database (``bench_payments_<pid>`` on PostgreSQL, a temporary file on SQLite)
 and drops it at the end. The supply graph: one buyer, ``--tier1`` tier-1 partners, each with
 4 tier-2 suppliers, each with 2 tier-3. Figures printed:
 
@@ -209,7 +209,7 @@ def main() -> None:
     if connection.vendor == "sqlite":
         db["TEST"]["NAME"] = str(Path(TMP) / "bench.sqlite3")
     else:
-        db["TEST"]["NAME"] = "bench_payments"
+        db["TEST"]["NAME"] = f"bench_payments_{os.getpid()}"  # runs may overlap
     old_name = db["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:

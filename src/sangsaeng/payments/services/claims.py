@@ -29,6 +29,7 @@ from sangsaeng.payments.permissions import require_act_for, require_manage
 from sangsaeng.payments.services.common import (
     DB,
     Lookups,
+    OpLookups,
     check_holder_may_act,
     check_recipient,
     clean_amount,
@@ -41,6 +42,7 @@ from sangsaeng.payments.services.common import (
     lock_tree,
     not_before,
     once,
+    op_accounts,
     pricing_of,
     record,
     replay,
@@ -148,17 +150,16 @@ def claim_split(
 
     def write() -> Operation:
         with transaction.atomic():
-            (node,) = lock_claims([claim.pk])
+            (node,) = lock_claims([claim.pk], related=True)
             found = replay(key, fp)
             if found is not None:
                 return found
-            prog = load_programme(node.programme_id)
-            check_split(prog, node, to, amount, day)
+            prog = node.programme
+            facts = OpLookups({node.holder_id, to.pk}, {(node.holder_id, to.pk)})
+            check_split(prog, node, to, amount, day, facts)
             child = _child(node, ClaimKind.SPLIT, to.pk, amount, day)
-            legs = [
-                (book.owed_account(prog, node.holder), amount),
-                (book.owed_account(prog, to), -amount),
-            ]
+            accounts = op_accounts(prog, [node.holder_id, to.pk])
+            legs = [(accounts[node.holder_id], amount), (accounts[to.pk], -amount)]
             return record(
                 programme=prog, kind=OperationKind.SPLIT, key=key, fingerprint=fp, actor=actor,
                 amount=amount, day=day, legs=legs, tx_kind=book.KIND_SPLIT,
@@ -166,7 +167,7 @@ def claim_split(
                 claim=node, result_claim=child, company_id=node.holder_id, counterparty=to,
             )  # fmt: skip
 
-    return once(key, fp, write)
+    return once(key, fp, write, look_first=False)
 
 
 def check_split(
@@ -252,12 +253,12 @@ def claim_cash_out(
 
     def write() -> Operation:
         with transaction.atomic():
-            (node,) = lock_claims([claim.pk])
+            (node,) = lock_claims([claim.pk], related=True)
             found = replay(key, fp)
             if found is not None:
                 return found
-            prog = load_programme(node.programme_id)
-            quote = quote_for(prog, node, amount, day)
+            prog = node.programme
+            quote = quote_for(prog, node, amount, day, OpLookups({node.holder_id}))
             if expected_advance is not None and expected_advance != quote.advance:
                 raise Conflict(
                     "quote_changed",
@@ -265,8 +266,9 @@ def claim_cash_out(
                     field="expected_advance",
                 )
             bank_claim = _child(node, ClaimKind.CASH_OUT, prog.bank_id, quote.amount, day)
-            holder_owed = book.owed_account(prog, node.holder)
-            legs = cash_out_legs(prog, holder_owed, book.owed_account(prog, prog.bank), quote)
+            owners = [node.holder_id, prog.bank_id]
+            accounts = op_accounts(prog, owners, fixed=CASH_OUT_ACCOUNTS)
+            legs = cash_out_legs(prog, accounts[node.holder_id], accounts[prog.bank_id], quote)
             op = record(
                 programme=prog, kind=OperationKind.CASH_OUT, key=key, fingerprint=fp,
                 actor=actor, amount=quote.amount, day=day, legs=legs,
@@ -279,7 +281,15 @@ def claim_cash_out(
             cash_out_row(op, node, bank_claim, quote).save(force_insert=True)
             return op
 
-    return once(key, fp, write)
+    return once(key, fp, write, look_first=False)
+
+
+CASH_OUT_ACCOUNTS = (
+    "bank_advances_account",
+    "bank_cash_account",
+    "bank_discount_account",
+    "bank_fee_account",
+)
 
 
 def cash_out_row(op: Operation, node: Claim, bank_claim: Claim, quote: pricing.Quote) -> CashOut:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError
-from django.db.models import Q
+from django.db.models import IntegerField, Q, Value
 
 from sangsaeng.accounts.models import User
 from sangsaeng.ledger import services as ledger
@@ -98,14 +98,18 @@ def replay(key: str, fingerprint: str) -> Operation | None:
     return found
 
 
-def once(key: str, fingerprint: str, write: Callable[[], Operation]) -> Operation:
+def once(
+    key: str, fingerprint: str, write: Callable[[], Operation], *, look_first: bool = True
+) -> Operation:
     """Run ``write`` unless ``key`` was done already. ``write`` looks again after taking its
     locks (a concurrent retry may have committed while it waited); if two requests with one key
     still race past both looks (they locked different rows), the unique key refuses the second
-    insert and it returns the first one's operation."""
-    found = replay(key, fingerprint)
-    if found is not None:
-        return found
+    insert and it returns the first one's operation. ``look_first=False`` when ``write``'s own
+    look (after its locks) is the only one needed: one round trip fewer per operation."""
+    if look_first:
+        found = replay(key, fingerprint)
+        if found is not None:
+            return found
     try:
         return write()
     except IntegrityError:
@@ -172,7 +176,7 @@ def lock_programme(programme_id: int) -> Programme:
     return with_accounts(qs.select_related("buyer", "bank").get(pk=programme_id))
 
 
-def lock_claims(ids: list[int]) -> list[Claim]:
+def lock_claims(ids: list[int], *, related: bool = False) -> list[Claim]:
     """Lock claim rows in primary-key order and return them fresh.
 
     Race prevented: two pass-ons (or a pass-on and a cash-out) from the same claim each read the
@@ -187,9 +191,14 @@ def lock_claims(ids: list[int]) -> list[Claim]:
     ``FOR UPDATE`` by a pass-on from the root that waits for the ledger's chain head, held in
     turn by the tier-2 request now checking its key at commit, the two deadlock (the
     concurrency test found exactly this). ``NO KEY UPDATE`` still serialises writers of a row
-    but lets key checks through, since nobody here ever changes a claim's primary key."""
-    rows = Claim.objects.select_for_update(no_key=True).filter(pk__in=sorted(set(ids)))
-    return list(rows.order_by("pk"))
+    but lets key checks through, since nobody here ever changes a claim's primary key.
+
+    ``related``: read each claim's programme and holder in the same query (a single
+    operation's one look-up of them); only the claim rows are locked (``of=("self",)``)."""
+    qs = Claim.objects.select_for_update(no_key=True, of=("self",))
+    if related:
+        qs = qs.select_related("programme", "holder")
+    return list(qs.filter(pk__in=sorted(set(ids))).order_by("pk"))
 
 
 ACCOUNT_FIELDS = tuple(book.FIELDS)
@@ -223,6 +232,31 @@ def with_accounts(programme: Programme) -> Programme:
         if account is not None:
             setattr(programme, name, account)
     return programme
+
+
+def op_accounts(
+    programme: Programme, owners: list[int], *, fixed: tuple[str, ...] = ()
+) -> dict[int, Account]:
+    """The claim accounts of the companies ``owners`` (by company id) and the programme's
+    ``fixed`` accounts (attached to it), read in one query; a claim account not yet opened is
+    opened."""
+    ids = {getattr(programme, f"{name}_id") for name in fixed} - {None}
+    codes = {book.owed_code(programme.pk, pk): pk for pk in owners}
+    rows = Account.objects.filter(Q(pk__in=list(ids)) | Q(code__in=list(codes)))
+    found: dict[int, Account] = {}
+    by_pk: dict[int, Account] = {}
+    for account in rows:
+        by_pk[account.pk] = account
+        if account.code in codes:
+            found[codes[account.code]] = account
+    for name in fixed:
+        attached = by_pk.get(getattr(programme, f"{name}_id"))
+        if attached is not None:
+            setattr(programme, name, attached)
+    for pk in owners:
+        if pk not in found:
+            found[pk] = book.owed_account(programme, Company.objects.get(pk=pk))
+    return found
 
 
 # -- rules shared by several operations -----------------------------------------------------------
@@ -278,6 +312,58 @@ class BatchLookups(Lookups):
         return any(start <= day and (end is None or end >= day) for start, end in spans)
 
     def insolvent(self, company_id: int, day: dt.date) -> bool:
+        declared = self.declared.get(company_id)
+        return declared is not None and declared <= day
+
+
+class OpLookups(Lookups):
+    """The facts one operation needs (insolvency of ``companies``, the supply links of the
+    ``pairs`` (buyer, supplier)), read in one query; anything else is asked as usual."""
+
+    def __init__(self, companies: set[int], pairs: set[tuple[int, int]] | None = None) -> None:
+        self.companies = companies
+        self.pairs = set(pairs or ())
+        self.declared: dict[int, dt.date] = {}
+        self.links: dict[tuple[int, int], list[tuple[dt.date, dt.date | None]]] = {}
+        int_: IntegerField[int, int] = IntegerField()
+        query = (
+            Insolvency.objects.filter(company_id__in=sorted(companies))
+            .order_by()
+            .values_list(
+                Value(0, output_field=int_),
+                "company_id",
+                "company_id",
+                "declared_on",
+                "declared_on",
+            )
+        )
+        if self.pairs:
+            which = Q()
+            for buyer, supplier in sorted(self.pairs):
+                which |= Q(buyer_id=buyer, supplier_id=supplier)
+            links = (
+                SupplyLink.objects.filter(which)
+                .order_by()
+                .values_list(
+                    Value(1, output_field=int_), "buyer_id", "supplier_id", "start_date", "end_date"
+                )
+            )
+            query = query.union(links, all=True)
+        for kind, a, b, start, end in query:
+            if kind == 0:
+                self.declared[a] = start
+            else:
+                self.links.setdefault((a, b), []).append((start, end))
+
+    def supplies(self, buyer_id: int, supplier_id: int, day: dt.date) -> bool:
+        if (buyer_id, supplier_id) not in self.pairs:
+            return supplies_on(buyer_id, supplier_id, day)
+        spans = self.links.get((buyer_id, supplier_id), [])
+        return any(start <= day and (end is None or end >= day) for start, end in spans)
+
+    def insolvent(self, company_id: int, day: dt.date) -> bool:
+        if company_id not in self.companies:
+            return insolvent_on(company_id, day)
         declared = self.declared.get(company_id)
         return declared is not None and declared <= day
 
