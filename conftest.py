@@ -10,6 +10,8 @@ from sangsaeng.api.auth import token_create
 from sangsaeng.partners.models import Company
 from sangsaeng.testing import factories
 
+pytest_plugins = ["sangsaeng.testing.browser"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):  # type: ignore[no-untyped-def]

@@ -1,16 +1,15 @@
 """The payment pages as people use them, in Debian's chromium: a tier-2 partner passes part
 of its claim on, asks for the cash-out price, confirms it; the operator sees the tree by tier
-and maturity. Screenshots go to ``$SHOTS_DIR`` (default /tmp/shots)."""
+and maturity. Screenshots go to ``$SHOTS_DIR`` (default /tmp/shots); fixtures from
+``sangsaeng.testing.browser``."""
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from sangsaeng.accounts.models import Role
 from sangsaeng.payments import services
@@ -20,37 +19,7 @@ from sangsaeng.testing.factories import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery"
-SHOTS = Path(os.environ.get("SHOTS_DIR", "/tmp/shots"))  # noqa: S108
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # see tests/browser/conftest.py
-    try:
-        with sync_playwright() as p:
-            chromium = p.chromium.launch(
-                executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-            )
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="ko-KR", viewport={"width": 1280, "height": 1000})
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
 
 
 def sign_in(page: Page, base: str, username: str) -> None:
@@ -61,8 +30,7 @@ def sign_in(page: Page, base: str, username: str) -> None:
     expect(page.locator("details.user-menu summary")).to_have_text(username)
 
 
-def test_partner_cash_out_and_operator_tree(page: Page, live_server) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def test_partner_cash_out_and_operator_tree(page: Page, live_server, shots: Path) -> None:
     operator = make_user(Role.OPERATOR, username="상생팀")
     w = make_world(operator)
     services.escrow_deposit(
@@ -88,7 +56,7 @@ def test_partner_cash_out_and_operator_tree(page: Page, live_server) -> None:
     page.goto(f"{base}/payments/")
     expect(page).to_have_url(re.compile(r"/payments/holdings/"))
     expect(page.locator("#total")).to_have_text("12,000,000원")
-    page.screenshot(path=str(SHOTS / "payments-holdings.png"), full_page=True)
+    page.screenshot(path=str(shots / "payments-holdings.png"), full_page=True)
 
     page.goto(f"{base}/payments/claims/{child.pk}/")
     page.locator("#split summary").click()
@@ -105,10 +73,10 @@ def test_partner_cash_out_and_operator_tree(page: Page, live_server) -> None:
     # 50 days at 5.90 %: 3,000,000 × 0.059 × 50 / 365 = 24,246.58 → 24,246; 2,975,754 now.
     expect(page.locator("#discount")).to_contain_text("24,246원")
     expect(page.locator("#advance")).to_have_text("2,975,754원")
-    page.screenshot(path=str(SHOTS / "payments-quote.png"), full_page=True)
+    page.screenshot(path=str(shots / "payments-quote.png"), full_page=True)
     page.get_by_role("button", name="조기현금화 확정").click()
     expect(page.locator("#retained")).to_have_text("4,000,000원")
-    page.screenshot(path=str(SHOTS / "payments-claim.png"), full_page=True)
+    page.screenshot(path=str(shots / "payments-claim.png"), full_page=True)
     assert Claim.objects.filter(parent=child, kind="cash_out").count() == 1
 
     # Another company's claim does not exist for this partner.
@@ -120,4 +88,4 @@ def test_partner_cash_out_and_operator_tree(page: Page, live_server) -> None:
     page.goto(f"{base}/payments/programmes/{w.programme.pk}/")
     expect(page.locator("#tiers")).to_contain_text("3차")
     expect(page.locator("#maturities")).to_contain_text("2024-05-30")
-    page.screenshot(path=str(SHOTS / "payments-programme.png"), full_page=True)
+    page.screenshot(path=str(shots / "payments-programme.png"), full_page=True)

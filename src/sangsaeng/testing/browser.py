@@ -1,6 +1,8 @@
-"""Playwright in Debian's chromium against pytest-django's live server.
+"""Browser fixtures for every app's browser tests (a pytest plugin, loaded by conftest.py):
+Playwright in Debian's chromium against pytest-django's live server.
 
-Never run ``playwright install``: the browser is the system's ``/usr/bin/chromium``.
+Never run ``playwright install``: the browser is the system's ``/usr/bin/chromium``, started
+with the flags that keep it off the network (this machine has none but the registries).
 """
 
 from __future__ import annotations
