@@ -41,6 +41,7 @@ from sangsaeng.payments.permissions import (
     require_act_for,
     require_manage,
 )
+from sangsaeng.payments.services import rows
 from sangsaeng.payments.services.claims import (
     cash_out_legs,
     cash_out_row,
@@ -292,22 +293,34 @@ class _State:
             return
         involved = {c for s in fresh for c, _ in s.legs} | self._cash_out_holders(fresh)
         accounts = self._accounts(involved)
-        ops = Operation.objects.bulk_create([self._operation(s, actor) for s in fresh])
+        ops = [self._operation(s, actor) for s in fresh]
+        copy = rows.copying()
+        if copy:  # ids first; the rows go in once their ledger transactions are known
+            for op, pk in zip(ops, rows.allocate(Operation, len(ops)), strict=True):
+                op.pk = pk
+        else:
+            ops = Operation.objects.bulk_create(ops)
         for step, op in zip(fresh, ops, strict=True):
             step.op = op
-        CashOut.objects.bulk_create(
-            [
-                cash_out_row(s.op, s.node, s.made, s.quote)
-                for s in fresh
-                if s.quote is not None and s.op is not None and s.node is not None and s.made
-            ]
-        )
+        cash_outs = [
+            cash_out_row(s.op, s.node, s.made, s.quote)
+            for s in fresh
+            if s.quote is not None and s.op is not None and s.node is not None and s.made
+        ]
+        if not copy:
+            CashOut.objects.bulk_create(cash_outs)
         txs = ledger.transfers_post_many(
             transfers=[self._transfer(s, accounts) for s in fresh], actor=actor
         )
         for step, posted in zip(fresh, txs, strict=True):
             assert step.op is not None
             step.op.transaction = posted
+        if copy:
+            rows.copy_insert(Operation, ops)
+            for cash_out, pk in zip(cash_outs, rows.allocate(CashOut, len(cash_outs)), strict=True):
+                cash_out.pk = pk
+            rows.copy_insert(CashOut, cash_outs)
+            return
         # Link each operation to its transaction in one statement (``bulk_update`` would
         # build a CASE of a thousand branches): the ledger key is ``payments:<our key>``.
         tx = Transaction.objects.filter(
@@ -326,6 +339,15 @@ class _State:
             parent = parents[id(claim)]
             return parent is None or parent.pk is not None
 
+        if rows.copying():  # parents come before their children in ``new``
+            for claim, pk in zip(self.new, rows.allocate(Claim, len(self.new)), strict=True):
+                claim.pk = pk
+                parent = parents[id(claim)]
+                if parent is not None:
+                    claim.parent = parent
+                    claim.root_id = parent.root_id or parent.pk
+            rows.copy_insert(Claim, self.new)
+            return
         pending = list(self.new)
         while pending:
             ready = [c for c in pending if ready_to_insert(c)]
