@@ -188,6 +188,7 @@ class _State:
         self.floors: dict[dt.date, int] = {}
         self.issued = 0
         self.new: list[Claim] = []
+        self.carved: set[int] = set()  # existing claims carved from (to be updated)
 
     def company(self, pk: int | None) -> Company:
         if pk is None:
@@ -264,6 +265,8 @@ class _State:
         self.new.append(step.made)
 
     def _carve(self, node: Claim, kind: str, holder_id: int, amount: int, day: dt.date) -> Claim:
+        if node.pk is not None:
+            self.carved.add(node.pk)
         node.remaining -= amount
         node.last_op_date = day
         child = Claim(
@@ -278,7 +281,7 @@ class _State:
 
     def write(self, actor: User | None, steps: list[_Step]) -> None:
         self._insert_claims()
-        Claim.objects.bulk_update(list(self.nodes.values()), ["remaining", "last_op_date"])
+        rows.update_claims([c for c in self.nodes.values() if c.pk in self.carved])
         fresh = [s for s in steps if s.key not in self.known]
         for step in steps:
             step.fingerprint = _fingerprint(step, actor, self.prog)

@@ -83,3 +83,27 @@ def copy_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+def update_claims(claims: Sequence[Any]) -> None:
+    """Write back ``remaining`` and ``last_op_date`` of existing claims: on PostgreSQL one
+    ``UPDATE … FROM unnest(…)`` (``bulk_update``'s ``CASE`` of a branch per row is slow to
+    build and to plan for a thousand rows)."""
+    if not claims:
+        return
+    model = type(claims[0])
+    if not copying():
+        model.objects.bulk_update(claims, ["remaining", "last_op_date"])
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS c SET remaining = v.remaining, last_op_date = v.day "
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::date[]) AS v(id, remaining, day) "
+            "WHERE c.id = v.id",
+            [
+                [c.pk for c in claims],
+                [c.remaining for c in claims],
+                [c.last_op_date for c in claims],
+            ],
+        )
