@@ -155,3 +155,36 @@ def test_batch_issues_stay_within_the_escrow(operator):
     assert (exc.value.code, exc.value.field) == ("escrow_insufficient", "operations[2].amount")
     services.operations_post_many(actor=operator, programme=w.programme, operations=specs[:2])
     assert_invariants()
+
+
+def test_a_batch_acts_on_existing_claims(operator):
+    """Operations naming existing claims (``claim_id``) write their new ``remaining`` and
+    last operation date back."""
+    w = funded(operator)
+    (first, other) = services.operations_post_many(
+        actor=operator, programme=w.programme,
+        operations=[
+            OpSpec("issue", "p0", 10_000_000, D(2024, 3, 1), company_id=w.t1.pk,
+                   maturity=D(2024, 5, 30)),
+            OpSpec("issue", "p1", 4_000_000, D(2024, 3, 1), company_id=w.t1.pk,
+                   maturity=D(2024, 5, 30)),
+        ],
+    )  # fmt: skip
+    root, second = made(first.result_claim), made(other.result_claim)
+    ops = services.operations_post_many(
+        actor=operator, programme=w.programme,
+        operations=[
+            OpSpec("split", "q0", 3_000_000, D(2024, 3, 5), claim_id=root.pk, company_id=w.t2.pk),
+            OpSpec("cash_out", "q1", 1_000_000, D(2024, 3, 6), claim_id=root.pk),
+            OpSpec("cash_out", "q2", None, D(2024, 3, 7), parent_ref=0),
+            OpSpec("split", "q3", 1, D(2024, 3, 7), claim_id=second.pk, company_id=w.t2.pk),
+        ],
+    )  # fmt: skip
+    root.refresh_from_db()
+    second.refresh_from_db()
+    assert (root.remaining, root.last_op_date) == (6_000_000, D(2024, 3, 6))
+    assert (second.remaining, second.last_op_date) == (3_999_999, D(2024, 3, 7))
+    assert made(ops[2].result_claim).amount == 3_000_000
+    assert CashOut.objects.filter(operation__in=ops).count() == 2
+    assert Claim.objects.get(pk=made(ops[0].result_claim).pk).remaining == 0
+    assert_invariants()
