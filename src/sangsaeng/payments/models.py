@@ -169,6 +169,25 @@ class Claim(models.Model):
         indexes = [
             models.Index(fields=["holder", "maturity"], name="payments_claim_holder"),
             models.Index(fields=["programme", "settled_on", "maturity"], name="payments_claim_due"),
+            # The trees of a programme by maturity (the programme page and its counts).
+            models.Index(
+                fields=["programme", "settled_on", "maturity", "id"],
+                condition=models.Q(parent__isnull=True),
+                name="payments_claim_roots",
+            ),
+            # Claims by tier (the programme page): read from the index alone, in group order.
+            models.Index(
+                fields=[
+                    "programme",
+                    "settled_on",
+                    "depth",
+                    "kind",
+                    "holder",
+                    "amount",
+                    "remaining",
+                ],
+                name="payments_claim_tiers",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -243,6 +262,8 @@ class Operation(models.Model):
         indexes = [
             models.Index(fields=["company", "value_date"], name="payments_op_company"),
             models.Index(fields=["counterparty", "value_date"], name="payments_op_counterparty"),
+            # A programme's recent operations (the programme page).
+            models.Index(fields=["programme", "value_date", "id"], name="payments_op_programme"),
         ]
 
     def __str__(self) -> str:

@@ -79,17 +79,21 @@ class TierRow:
 def tier_summary(programme: Programme, *, settled: bool = False) -> list[TierRow]:
     """Claims by tier: how many nodes, holders, face amount and amount retained."""
     qs = Claim.objects.filter(programme=programme, settled_on__isnull=not settled).order_by()
-    rows = qs.values("depth", "kind").annotate(
-        nodes=Count("pk"),
-        holders=Count("holder", distinct=True),
-        amount=Sum("amount"),
-        retained=Sum("remaining"),
+    # Grouped by holder too (a few rows per holder), then merged here: no COUNT(DISTINCT).
+    rows = qs.values_list("depth", "kind", "holder_id").annotate(
+        nodes=Count("pk"), amount=Sum("amount"), retained=Sum("remaining")
     )
     merged: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for r in rows:
-        tier = 0 if r["kind"] == ClaimKind.CASH_OUT else r["depth"] + 1
-        for i, name in enumerate(("nodes", "holders", "amount", "retained")):
-            merged[tier][i] += r[name]
+    holders: dict[int, set[int]] = defaultdict(set)
+    for depth, kind, holder_id, nodes, amount, retained in rows:
+        tier = 0 if kind == ClaimKind.CASH_OUT else depth + 1
+        totals = merged[tier]
+        totals[0] += nodes
+        totals[2] += amount
+        totals[3] += retained
+        holders[tier].add(holder_id)
+    for tier, seen in holders.items():
+        merged[tier][1] = len(seen)
     ordered = sorted(merged.items(), key=lambda item: (item[0] == 0, item[0]))
     return [TierRow(tier, *values) for tier, values in ordered]
 
@@ -114,6 +118,24 @@ class MaturityGroup:
     total: int
 
 
+def tree_roots(
+    programme: Programme,
+    *,
+    settled: bool = False,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> QuerySet[Claim]:
+    """The programme's claim trees (their roots), outstanding or settled, by maturity."""
+    roots = Claim.objects.filter(
+        programme=programme, parent__isnull=True, settled_on__isnull=not settled
+    )
+    if start:
+        roots = roots.filter(maturity__gte=start)
+    if end:
+        roots = roots.filter(maturity__lte=end)
+    return roots.order_by("maturity", "pk")
+
+
 def trees_by_maturity(
     programme: Programme,
     *,
@@ -124,14 +146,14 @@ def trees_by_maturity(
 ) -> list[MaturityGroup]:
     """Up to ``limit`` claim trees, grouped by maturity date, each as its nodes depth first
     (each node's ``depth`` says how far to indent it)."""
-    roots = Claim.objects.filter(
-        programme=programme, parent__isnull=True, settled_on__isnull=not settled
-    )
-    if start:
-        roots = roots.filter(maturity__gte=start)
-    if end:
-        roots = roots.filter(maturity__lte=end)
-    root_ids = list(roots.order_by("maturity", "pk").values_list("pk", flat=True)[:limit])
+    roots = tree_roots(programme, settled=settled, start=start, end=end)
+    return trees_grouped(list(roots.values_list("pk", flat=True)[:limit]))
+
+
+def trees_grouped(root_ids: list[int], roots: QuerySet[Claim] | None = None) -> list[MaturityGroup]:
+    """The trees of ``root_ids`` (in that order, which keeps maturities together), grouped by
+    maturity date, each as its nodes depth first. A group's total is that of its trees here,
+    or, given ``roots`` (a page of them: :func:`tree_roots`), of all of them that day."""
     nodes = Claim.objects.filter(Q(pk__in=root_ids) | Q(root_id__in=root_ids))
     built: dict[int, TreeNode] = {}
     for claim in nodes.select_related("holder").order_by("pk"):
@@ -144,6 +166,10 @@ def trees_by_maturity(
         group = groups.setdefault(root.claim.maturity, MaturityGroup(root.claim.maturity, [], 0))
         group.trees.append(root.walk())
         group.total += root.claim.amount
+    if roots is not None and groups:
+        totals = roots.filter(maturity__in=list(groups)).order_by().values("maturity")
+        for row in totals.annotate(total=Sum("amount")):
+            groups[row["maturity"]].total = row["total"]
     return list(groups.values())
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -106,19 +108,28 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
 def _render_programme(
     request: HttpRequest, user: User, prog: Programme, *, settled: bool = False, **forms_: Any
 ) -> HttpResponse:
+    figures = queries.figures(prog)
+    settle_form = forms.SettleForm(prefix="settle")
+    roots = queries.tree_roots(prog, settled=settled)
+    paginator = Paginator(roots.values_list("pk", flat=True), settings.PAGE_SIZE)
+    paginator.count = figures.settled_trees if settled else figures.open_trees  # counted once
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "programme": prog,
         "tiers_text": forms.tiers_text(prog.spread_tiers),
-        "figures": queries.figures(prog),
+        "figures": figures,
         "tier_rows": queries.tier_summary(prog, settled=settled),
-        "groups": queries.trees_by_maturity(prog, settled=settled),
+        "groups": queries.trees_grouped(list(page.object_list), roots),
+        "page": page,
         "settled": settled,
         "today": today_kst(),
         "operations": queries.operations(prog, limit=30),
         "can_manage": perms.can_manage(user),
         "deposit_form": forms_.get("deposit_form") or forms.MoneyForm(prefix="deposit"),
         "issue_form": forms_.get("issue_form") or forms.IssueForm(prefix="issue", buyer=prog.buyer),
-        "settle_form": forms.SettleForm(prefix="settle"),
+        "settle_form": settle_form,
+        # One key for every settle button of the page (as before), its input rendered once.
+        "settle_key": str(settle_form["idempotency_key"]),
     }
     return render(request, "payments/programme.html", context)
 
@@ -207,8 +218,9 @@ def holdings(request: HttpRequest) -> HttpResponse:
         raise Http404
     context: dict[str, Any] = {"company": company, "is_partner": perms.is_partner(user)}
     if company is not None:
+        page = Paginator(queries.holdings(user, company.pk), settings.PAGE_SIZE)
         context.update(
-            claims=queries.holdings(user, company.pk),
+            page=page.get_page(request.GET.get("page")),
             settled=queries.holdings(user, company.pk, settled=True)[:100],
             total=queries.holdings_total(user, company.pk),
             history=queries.history(user, company.pk, limit=100),
