@@ -575,8 +575,9 @@ def refund_reverse(request: HttpRequest, refund_id: int) -> HttpResponse:
 def statement(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     fund = _fund(user, pk)
-    form = forms.PeriodForm(request.GET or None)
-    start, end = form.period()
+    start, end = forms.PeriodForm(request.GET or None).period()
+    # Unbound, the form shows the default period it stands for, not empty date boxes.
+    form = forms.PeriodForm(request.GET or None, initial={"start": start, "end": end})
     context = {
         "fund": fund,
         "form": form,

@@ -148,6 +148,15 @@ def test_statement_files(operator, manager, fund, escrow, sharing):
     assert pdf.content.startswith(b"%PDF")
 
 
+def test_statement_form_shows_the_default_period(operator, fund):
+    from sangsaeng.lib.dates import today_kst
+
+    today = today_kst()
+    page = client_for(operator).get(reverse("funds:statement", args=[fund.pk])).content.decode()
+    assert f'value="{today.replace(month=1, day=1).isoformat()}"' in page
+    assert f'value="{today.isoformat()}"' in page
+
+
 def test_auditor_reads_and_changes_nothing(operator, manager, auditor, fund, escrow, company_a):
     contribute(operator, fund, 1_000, use=escrow)
     d = request(operator, fund, escrow, company_a, 100)
