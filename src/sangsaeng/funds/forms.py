@@ -90,7 +90,11 @@ class CompanyByBrn(forms.CharField):
         text = super().clean(value)
         if not text:
             return None
-        company = Company.objects.filter(brn=brn_lib.normalize(text)).first()
+        try:
+            number = brn_lib.normalize(text)
+        except brn_lib.BRNError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+        company = Company.objects.filter(brn=number).first()
         if company is None:
             raise forms.ValidationError(_("No registered company has this number."))
         return company
