@@ -7,12 +7,12 @@ ratio at least equal to the share it received that way. For a partner and a peri
     paid share     = (cash + win-win) paid onward / everything paid onward
 
 Win-win received is the claims it got in this system (issued to it or passed on to it, by
-value date) plus win-win payments recorded from elsewhere; win-win paid is what it passed on
-here plus recorded. Everything else (cash, promissory notes, cards...) comes from
-:class:`OtherPayment` records, entered by hand or from an xlsx file, whose period lies inside
-the period asked. A partner "falls short" when its paid share is below its received share; one
-with nothing paid onward recorded cannot be judged and is listed as such. There is no sanction
-in the law, but the figure is reportable.
+value date; a reversed issue or pass-on does not count) plus win-win payments recorded from
+elsewhere; win-win paid is what it passed on here (not reversed) plus recorded. Everything else
+(cash, promissory notes, cards...) comes from :class:`OtherPayment` records, entered by hand or
+from an xlsx file, whose period lies inside the period asked. A partner "falls short" when its
+paid share is below its received share; one with nothing paid onward recorded cannot be judged
+and is listed as such. There is no sanction in the law, but the figure is reportable.
 """
 
 from __future__ import annotations
@@ -122,7 +122,11 @@ def ratio_report(
             rows[company_id] = RatioRow(Company(pk=company_id))
         return rows[company_id]
 
-    claims = Claim.objects.filter(issue_date__gte=start, issue_date__lte=end).order_by()
+    # A reversed issue or pass-on was never a payment: its claim is left out (and with it the
+    # ``reverse`` operation, which makes no claim).
+    claims = Claim.objects.filter(
+        issue_date__gte=start, issue_date__lte=end, reversed_on__isnull=True
+    ).order_by()
     received = claims.filter(kind__in=[ClaimKind.ISSUE, ClaimKind.SPLIT]).values("holder_id")
     for got in received.annotate(total=Sum("amount")):
         row(got["holder_id"]).received_winwin += got["total"]
