@@ -221,6 +221,22 @@ class SettleForm(KeyedForm):
     value_date = value_date_field()
 
 
+class ReverseForm(KeyedForm):
+    """Reverse the issue or pass-on that made an untouched claim (the service has the rules)."""
+
+    value_date = value_date_field()
+    reason = forms.CharField(
+        label=_("reason"),
+        max_length=200,
+        required=False,
+        help_text=_("What was entered by mistake; kept with the reversal."),
+    )
+
+    def form_field(self, service_field: str) -> str:
+        # The key is a hidden input: a refusal about it is shown above the fields.
+        return "" if service_field == "idempotency_key" else service_field
+
+
 class CompanyByBrn(forms.CharField):
     """A company picked by its business registration number (the registry is too large for a
     select box), with or without dashes."""

@@ -204,7 +204,8 @@ def holdings(user: User, company_id: int, *, settled: bool = False) -> QuerySet[
 
 
 def holdings_total(user: User, company_id: int) -> int:
-    qs = holdings(user, company_id).order_by()
+    """What the company retains, to be paid at maturity (a reversed claim holds nothing)."""
+    qs = holdings(user, company_id).filter(reversed_on__isnull=True).order_by()
     return qs.aggregate(total=Sum("remaining"))["total"] or 0
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("claims/<int:pk>/split/", views.split, name="split"),
     path("claims/<int:pk>/cash-out/", views.cash_out, name="cash_out"),
     path("claims/<int:pk>/settle/", views.settle, name="settle"),
+    path("claims/<int:pk>/reverse/", views.claim_reverse, name="reverse"),
     path("insolvencies/", views.insolvencies, name="insolvencies"),
     path("ratio/", views.ratio_report, name="ratio"),
     path("ratio/other/", views.other_create, name="other_create"),

@@ -1,7 +1,7 @@
 """Win-win payment pages: programmes (the buyer's claims by tier and maturity, deposits and
 withdrawals), a programme's price settings and their history, a partner's holdings and history,
-a claim with its pass-on and cash-out forms, the cash-out quote before confirming, declared
-insolvencies, and the ratio-rule report with payments by other means.
+a claim with its pass-on, cash-out and reverse forms, the cash-out quote before confirming,
+declared insolvencies, and the ratio-rule report with payments by other means.
 
 As in the API, a partner user asking for something that is not its own gets 404; a user who may
 see a page but not act gets 403. Writes follow post/redirect/get, so a reload never posts.
@@ -30,6 +30,7 @@ from sangsaeng.payments import forms, queries, ratio, services
 from sangsaeng.payments import permissions as perms
 from sangsaeng.payments.models import (
     Claim,
+    ClaimKind,
     Insolvency,
     OtherPayment,
     Programme,
@@ -442,13 +443,21 @@ def _render_claim(request: HttpRequest, user: User, claim: Claim, **forms_: Any)
     )
     for node in nodes:
         node.insolvent_on = insolvent.get(node.holder_id)  # type: ignore[attr-defined]
+    can_reverse = perms.can_manage(user) and reversible(claim)
     context = {
         "claim": claim,
         "nodes": nodes,
         "holder_insolvent_on": insolvent.get(claim.holder_id),
         "received_from": parent.holder if parent else claim.programme.buyer,
         "can_act": can_act,
-        "can_settle": perms.can_manage(user) and claim.settled_on is None,
+        # A reversed issue is no tree: nothing to settle.
+        "can_settle": perms.can_manage(user)
+        and claim.settled_on is None
+        and not (claim.parent_id is None and claim.reversed_on is not None),
+        "can_reverse": can_reverse,
+        "reverse_form": (forms_.get("reverse_form") or forms.ReverseForm(prefix="reverse"))
+        if can_reverse
+        else None,
         "today": today_kst(),
         "split_form": forms_.get("split_form")
         or forms.SplitForm(prefix="split", holder_id=claim.holder_id),
@@ -457,6 +466,59 @@ def _render_claim(request: HttpRequest, user: User, claim: Claim, **forms_: Any)
         "cash_outs": claim.cash_outs.select_related("operation").order_by("pk"),
     }
     return render(request, "payments/claim.html", context)
+
+
+def reversible(claim: Claim) -> bool:
+    """Whether the reverse form is offered: the service's rules about the claim itself (not
+    settled, nothing passed on or cashed out from it, not a cash-out, not reversed yet)."""
+    return (
+        claim.reversed_on is None
+        and claim.settled_on is None
+        and claim.kind != ClaimKind.CASH_OUT
+        and claim.remaining == claim.amount
+        and not claim.children.filter(reversed_on__isnull=True).exists()
+    )
+
+
+@login_required
+@require_POST
+def claim_reverse(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reverse the issue or pass-on that made an untouched claim (the buyer's operators)."""
+    user = _user(request)
+    claim = _claim(user, pk)
+    _guard(user, perms.can_manage(user))
+    form = forms.ReverseForm(request.POST, prefix="reverse")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.claim_reverse(
+                actor=user, claim=claim, value_date=data["value_date"],
+                idempotency_key=data["idempotency_key"], reason=data["reason"],
+            )  # fmt: skip
+        except errors.DomainError as exc:
+            _refused(request, form, exc)
+        else:
+            amount = f"{claim.amount:,}"
+            if claim.parent_id is None or claim.parent is None:
+                done = _("Issue reversed: %(amount)s won is back in the buyer's free deposit.") % {
+                    "amount": amount
+                }
+            else:
+                done = _("Pass-on reversed: %(amount)s won is back with %(name)s.") % {
+                    "amount": amount,
+                    "name": claim.parent.holder.name,
+                }
+            messages.success(request, done)
+            return redirect("payments:claim", pk=claim.pk)
+    claim = _claim(user, pk)  # as it is now
+    if not reversible(claim):
+        # Reversed, passed on or settled meanwhile: the form is no longer offered, so the
+        # refusal is said in a message instead.
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, str(problem))
+        return redirect("payments:claim", pk=claim.pk)
+    return _render_claim(request, user, claim, reverse_form=form)
 
 
 @login_required
