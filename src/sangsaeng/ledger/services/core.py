@@ -67,6 +67,7 @@ class Prepared:
     reverses: Transaction | None = None
     index: int | None = None  # place in a batch, for error messages
     codes: dict[int, str] = field(default_factory=dict)
+    pk: int | None = None  # the id drawn by the caller (``transfers_post_many(ids=...)``)
 
     def where(self) -> str | None:
         return None if self.index is None else f"transfers[{self.index}]"
@@ -235,7 +236,7 @@ def write_chained(
     contents = [spec.content() for spec in specs]
     rows = _rows(specs, actor)
     accounts = list(locked.values())
-    if connection.vendor == "postgresql" and len(rows) == 1:
+    if connection.vendor == "postgresql" and len(rows) == 1 and rows[0].pk is None:
         # One round trip: the statement itself locks the chain head, links and inserts.
         pk = store.insert_linked(accounts=accounts, tx=rows[0], content=contents[0])
         if pk is None:
@@ -277,6 +278,7 @@ def _rows(specs: Sequence[Prepared], actor: User | None) -> list[store.TxRow]:
                 postings=spec.postings,
                 occurred_db=occurred_db,
                 created_db=created_db,
+                pk=spec.pk,
             )
         )
     return rows

@@ -57,13 +57,20 @@ def transfer_post(
 
 
 def transfers_post_many(
-    *, transfers: Sequence[TransferSpec], actor: User | None = None
+    *,
+    transfers: Sequence[TransferSpec],
+    actor: User | None = None,
+    ids: Sequence[int] | None = None,
 ) -> list[Transaction]:
     """Post many transfers in one database transaction, all or nothing (TigerBeetle's linked
     chain): the accounts are locked once, postings go in with multi-row inserts. Returns the
     transactions in the order given; transfers whose key was already posted with the same
     content return the existing transaction. Any refused transfer refuses the whole batch; the
-    error's ``field`` is ``transfers[i]``."""
+    error's ``field`` is ``transfers[i]``.
+
+    ``ids``: primary keys the caller drew already (``lib.bulk.allocate(Transaction, n)``), one
+    per transfer, in increasing order, so that its own rows can name their transactions and go
+    in before them. A transfer already posted returns its existing transaction (another id)."""
     specs = [
         prepare(
             key=t.idempotency_key,
@@ -76,6 +83,11 @@ def transfers_post_many(
         )
         for i, t in enumerate(transfers)
     ]
+    if ids is not None:
+        if len(ids) != len(specs) or list(ids) != sorted(set(ids)):
+            raise ValueError("ids: one increasing primary key per transfer")
+        for spec, pk in zip(specs, ids, strict=True):
+            spec.pk = pk
     # The first attempt does not look the keys up: new keys are the common case, and a key
     # already taken makes the insert fail (or an account look overdrawn), which sends us to
     # the next attempt, which looks them up and posts only the new transfers.

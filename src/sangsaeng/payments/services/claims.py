@@ -12,6 +12,7 @@ from django.db.models import QuerySet, Sum
 from sangsaeng.accounts.audit import audit_record, diff, snapshot
 from sangsaeng.accounts.models import AuditAction, User
 from sangsaeng.ledger.models import Account
+from sangsaeng.lib import bulk
 from sangsaeng.lib.errors import Conflict, DomainError, NotFound
 from sangsaeng.partners.models import Company
 from sangsaeng.payments import book, pricing
@@ -292,13 +293,20 @@ CASH_OUT_ACCOUNTS = (
 )
 
 
-def cash_out_row(op: Operation, node: Claim, bank_claim: Claim, quote: pricing.Quote) -> CashOut:
-    return CashOut(
-        operation=op, claim=node, bank_claim=bank_claim, amount=quote.amount,
-        days=quote.days, day_count=quote.day_count, rounding=quote.rounding,
-        base_rate=quote.base_rate, spread=quote.spread, system_fee=quote.system_fee,
-        annual_rate=quote.annual_rate, discount=quote.discount, fee=quote.fee,
-        interest=quote.interest, advance=quote.advance,
+def cash_out_row(
+    op: Operation, node: Claim, bank_claim: Claim, quote: pricing.Quote, pk: int | None = None
+) -> CashOut:
+    """The cash-out's row (``pk``: drawn already, for a batch's multi-row insert)."""
+    return bulk.instance(
+        CashOut,
+        {
+            "id": pk, "operation_id": op.pk, "claim_id": node.pk, "bank_claim_id": bank_claim.pk,
+            "amount": quote.amount, "days": quote.days, "day_count": quote.day_count,
+            "rounding": quote.rounding, "base_rate": quote.base_rate, "spread": quote.spread,
+            "system_fee": quote.system_fee, "annual_rate": quote.annual_rate,
+            "discount": quote.discount, "fee": quote.fee, "interest": quote.interest,
+            "advance": quote.advance,
+        },
     )  # fmt: skip
 
 
