@@ -11,7 +11,7 @@ from sangsaeng.accounts import permissions
 from sangsaeng.accounts.audit import audit_record, diff, snapshot
 from sangsaeng.accounts.models import AuditAction, User
 from sangsaeng.lib.errors import Conflict
-from sangsaeng.locking import lock_supply_graph
+from sangsaeng.locking import lock_company, lock_supply_graph, lock_supply_link
 from sangsaeng.partners import queries
 from sangsaeng.partners.models import Company, SupplyLink, Tag
 from sangsaeng.partners.validation import (
@@ -105,7 +105,7 @@ def company_update(
             )
     cleaned = clean_company(data, partial=True)
     with transaction.atomic():
-        company = Company.objects.select_for_update().get(pk=company.pk)
+        company = lock_company(company.pk)
         before = _company_snapshot(company)
         if "brn" in cleaned and _brn_taken(cleaned["brn"], exclude_pk=company.pk):
             raise _duplicate_brn()
@@ -221,7 +221,7 @@ def supply_link_update(
     permissions.require(permissions.can_edit_registry(actor), "공급망을 변경할 권한이 없습니다.")
     cleaned = _clean_link(data, partial=True)
     with transaction.atomic():
-        link = SupplyLink.objects.select_for_update().get(pk=link.pk)
+        link = lock_supply_link(link.pk)
         before = snapshot(link, LINK_FIELDS)
         for field, value in cleaned.items():
             setattr(link, field, value)

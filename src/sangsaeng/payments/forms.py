@@ -7,6 +7,8 @@ double click or a resent form posts once."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -14,10 +16,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sangsaeng.lib import brn as brn_lib
 from sangsaeng.lib.dates import today_kst
 from sangsaeng.partners.forms import DateInput, ServiceForm
 from sangsaeng.partners.models import Company, CompanyKind
-from sangsaeng.payments.models import Direction, Method, RoundingChoice
+from sangsaeng.payments.models import Direction, Method, Programme, RoundingChoice
 
 
 def new_key() -> str:
@@ -42,18 +45,9 @@ def value_date_field() -> forms.DateField:
     )
 
 
-class ProgrammeForm(KeyedForm):
-    name = forms.CharField(label=_("name"), max_length=200)
-    buyer = forms.ModelChoiceField(
-        label=_("buyer"),
-        queryset=Company.objects.exclude(kind=CompanyKind.BANK).filter(
-            kind__in=[CompanyKind.LARGE, CompanyKind.MIDSIZE, CompanyKind.PUBLIC]
-        ),
-    )
-    bank = forms.ModelChoiceField(
-        label=_("bank"), queryset=Company.objects.filter(kind=CompanyKind.BANK)
-    )
-    opened_on = forms.DateField(label=_("opened on"), required=False, widget=DateInput())
+class PricingForm(ServiceForm):
+    """A programme's price settings (shown filled in with the current ones when changing)."""
+
     base_rate = forms.CharField(label=_("base rate (% a year)"), max_length=12, initial="3.50")
     spread_tiers = forms.CharField(
         label=_("spread by term"),
@@ -81,6 +75,72 @@ class ProgrammeForm(KeyedForm):
             "max_term_days": data["max_term_days"],
         }
 
+    def form_field(self, service_field: str) -> str:
+        # The pricing rules name a tier by its place (``spread_tiers[1]``); one input holds all.
+        return "spread_tiers" if service_field.startswith("spread_tiers[") else service_field
+
+
+class ProgrammeForm(KeyedForm, PricingForm):
+    name = forms.CharField(label=_("name"), max_length=200)
+    buyer = forms.ModelChoiceField(
+        label=_("buyer"),
+        queryset=Company.objects.exclude(kind=CompanyKind.BANK).filter(
+            kind__in=[CompanyKind.LARGE, CompanyKind.MIDSIZE, CompanyKind.PUBLIC]
+        ),
+    )
+    bank = forms.ModelChoiceField(
+        label=_("bank"), queryset=Company.objects.filter(kind=CompanyKind.BANK)
+    )
+    opened_on = forms.DateField(label=_("opened on"), required=False, widget=DateInput())
+    field_order = ["name", "buyer", "bank", "opened_on", *PricingForm.base_fields]
+
+
+class ChangePricingForm(PricingForm):
+    """Change a programme's price settings. ``shown`` is a digest of the settings the page
+    showed: if someone changed them meanwhile, the change is refused rather than undoing
+    theirs unseen."""
+
+    shown = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", pricing_initial(programme))
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("shown", pricing_digest(programme))
+
+
+def pricing_initial(programme: Programme) -> dict[str, Any]:
+    return {
+        "base_rate": rate_text(programme.base_rate),
+        "spread_tiers": ", ".join(
+            f"{t['max_days'] or ''}:{rate_text(t['spread'])}" for t in programme.spread_tiers
+        ),
+        "system_fee": rate_text(programme.system_fee),
+        "day_count": programme.day_count,
+        "rounding": programme.rounding,
+        "max_term_days": programme.max_term_days,
+    }
+
+
+def pricing_digest(programme: Programme) -> str:
+    """A digest of the stored price settings (compared, never shown)."""
+    values = [
+        rate_text(programme.base_rate),
+        json.dumps(programme.spread_tiers, sort_keys=True, default=str),
+        rate_text(programme.system_fee),
+        str(programme.day_count),
+        str(programme.rounding),
+        str(programme.max_term_days),
+    ]
+    return hashlib.sha256("|".join(values).encode()).hexdigest()
+
+
+def rate_text(value: Any) -> str:
+    """A stored rate as a person writes it: ``3.5000`` → ``3.50``, ``1.3750`` → ``1.375``."""
+    rate = Decimal(str(value))
+    text = f"{rate.normalize():f}"
+    whole, _sep, places = text.partition(".")
+    return f"{whole}.{places.ljust(2, '0')}"
+
 
 def parse_tiers(text: str) -> list[list[str | None]]:
     """``"30:1.30, 90:1.40, :1.50"`` → ``[["30", "1.30"], ["90", "1.40"], [None, "1.50"]]``;
@@ -98,7 +158,7 @@ def tiers_text(tiers: list[dict[str, Any]]) -> str:
     """``≤30: 1.30, ≤90: 1.40, 91+: 1.50`` for a page."""
     parts, previous = [], 0
     for tier in tiers:
-        spread = f"{Decimal(tier['spread']):.2f}"
+        spread = rate_text(tier["spread"])
         days = tier["max_days"]
         parts.append(f"≤{days}: {spread}" if days else f"{previous + 1}+: {spread}")
         previous = days or previous
@@ -159,6 +219,47 @@ class ConfirmCashOutForm(KeyedForm):
 
 class SettleForm(KeyedForm):
     value_date = value_date_field()
+
+
+class CompanyByBrn(forms.CharField):
+    """A company picked by its business registration number (the registry is too large for a
+    select box), with or without dashes."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"placeholder": "123-45-67890", "inputmode": "numeric"}),
+        )
+        kwargs.setdefault("help_text", _("Business registration number of a registered company."))
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Any:
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            number = brn_lib.normalize(text)
+        except brn_lib.BRNError as exc:
+            raise forms.ValidationError(exc.message) from None
+        company = Company.objects.filter(brn=number).first()
+        if company is None:
+            raise forms.ValidationError(_("No registered company has this number."))
+        return company
+
+
+class InsolvencyForm(ServiceForm):
+    """Declare a company bankrupt. The service is idempotent by nature (the same company and
+    date give the same record), so the form carries no key."""
+
+    company = CompanyByBrn(label=_("company"))
+    declared_on = forms.DateField(
+        label=_("declared on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Leave empty for today (KST)."),
+    )
+    note = forms.CharField(label=_("note"), max_length=300, required=False)
 
 
 class OtherPaymentForm(KeyedForm):

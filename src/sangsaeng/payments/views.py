@@ -1,6 +1,7 @@
-"""Win-win payment pages: programmes (the buyer's claims by tier and maturity), a partner's
-holdings and history, a claim with its pass-on and cash-out forms, the cash-out quote before
-confirming, and the ratio-rule report with payments by other means.
+"""Win-win payment pages: programmes (the buyer's claims by tier and maturity, deposits and
+withdrawals), a programme's price settings and their history, a partner's holdings and history,
+a claim with its pass-on and cash-out forms, the cash-out quote before confirming, declared
+insolvencies, and the ratio-rule report with payments by other means.
 
 As in the API, a partner user asking for something that is not its own gets 404; a user who may
 see a page but not act gets 403. Writes follow post/redirect/get, so a reload never posts.
@@ -8,6 +9,7 @@ see a page but not act gets 403. Writes follow post/redirect/get, so a reload ne
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -20,13 +22,19 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sangsaeng.accounts.models import User
+from sangsaeng.accounts.models import AuditAction, AuditEntry, User
 from sangsaeng.lib import errors
 from sangsaeng.lib.dates import today_kst
 from sangsaeng.partners.models import Company
 from sangsaeng.payments import forms, queries, ratio, services
 from sangsaeng.payments import permissions as perms
-from sangsaeng.payments.models import Claim, OtherPayment, Programme, RoundingChoice
+from sangsaeng.payments.models import (
+    Claim,
+    Insolvency,
+    OtherPayment,
+    Programme,
+    RoundingChoice,
+)
 from sangsaeng.web.http import current_user
 
 MAX_ID = 2**63 - 1
@@ -126,6 +134,7 @@ def _render_programme(
         "operations": queries.operations(prog, limit=30),
         "can_manage": perms.can_manage(user),
         "deposit_form": forms_.get("deposit_form") or forms.MoneyForm(prefix="deposit"),
+        "withdraw_form": forms_.get("withdraw_form") or forms.MoneyForm(prefix="withdraw"),
         "issue_form": forms_.get("issue_form") or forms.IssueForm(prefix="issue", buyer=prog.buyer),
         "settle_form": settle_form,
         # One key for every settle button of the page (as before), its input rendered once.
@@ -154,6 +163,29 @@ def deposit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Deposit recorded."))
             return redirect("payments:programme", pk=prog.pk)
     return _render_programme(request, user, prog, deposit_form=form)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """The buyer takes back deposit that backs no claim; more than that is refused."""
+    user = _user(request)
+    prog = _programme(user, pk)
+    _guard(user, perms.can_manage(user))
+    form = forms.MoneyForm(request.POST, prefix="withdraw")
+    if form.is_valid():
+        try:
+            services.escrow_withdraw(
+                actor=user, programme=prog, amount=form.cleaned_data["amount"],
+                value_date=form.cleaned_data["value_date"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )  # fmt: skip
+        except errors.DomainError as exc:
+            _refused(request, form, exc)
+        else:
+            messages.success(request, _("Withdrawal recorded."))
+            return redirect("payments:programme", pk=prog.pk)
+    return _render_programme(request, user, prog, withdraw_form=form)
 
 
 @login_required
@@ -201,6 +233,156 @@ def settle(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("payments:programme", pk=claim.programme_id)
 
 
+# -- price settings -------------------------------------------------------------------------------
+
+
+@login_required
+def pricing(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the programme's price settings, their history and (for managers) a form to change
+    them. POST: the change, refused if the settings changed since the page was shown."""
+    user = _user(request)
+    prog = _programme(user, pk)
+    if request.method != "POST":
+        form = forms.ChangePricingForm(prefix="pricing", programme=prog)
+        return _render_pricing(request, user, prog, form)
+    _guard(user, perms.can_manage(user))
+    form = forms.ChangePricingForm(request.POST, prefix="pricing", programme=prog)
+    if not form.is_valid():
+        return _render_pricing(request, user, prog, form)
+    if form.cleaned_data["shown"] != forms.pricing_digest(prog):
+        # Keep what was typed, but against the settings now in force.
+        data = request.POST.copy()
+        data["pricing-shown"] = forms.pricing_digest(prog)
+        form = forms.ChangePricingForm(data, prefix="pricing", programme=prog)
+        form.is_valid()
+        form.add_error(
+            None,
+            _(
+                "Someone changed the settings after this page was shown. Check the current "
+                "settings above and submit again."
+            ),
+        )
+        return _render_pricing(request, user, prog, form)
+    try:
+        changed = services.programme_set_pricing(
+            actor=user, programme=prog, settings=form.pricing()
+        )
+    except errors.DomainError as exc:
+        _refused(request, form, exc)
+        return _render_pricing(request, user, prog, form)
+    if forms.pricing_digest(changed) == form.cleaned_data["shown"]:
+        messages.info(request, _("The settings are the same as before: nothing changed."))
+    else:
+        messages.success(request, _("Pricing changed."))
+    return redirect("payments:pricing", pk=prog.pk)
+
+
+def _render_pricing(request: HttpRequest, user: User, prog: Programme, form: Any) -> HttpResponse:
+    tiers, previous = [], 0
+    for tier in prog.spread_tiers:
+        spread = Decimal(str(tier["spread"]))
+        tiers.append(
+            {
+                "from_days": previous + 1,
+                "max_days": tier["max_days"],
+                "spread": forms.rate_text(spread),
+                "rate": forms.rate_text(prog.base_rate + spread + prog.system_fee),
+            }
+        )
+        previous = tier["max_days"] or previous
+    context = {
+        "programme": prog,
+        "tiers": tiers,
+        "rates": {
+            "base": forms.rate_text(prog.base_rate),
+            "fee": forms.rate_text(prog.system_fee),
+        },
+        "labels": {name: f.label for name, f in forms.PricingForm.base_fields.items()},
+        "history": _pricing_history(prog),
+        "can_manage": perms.can_manage(user),
+        "form": form,
+    }
+    return render(request, "payments/pricing.html", context)
+
+
+def _pricing_history(prog: Programme) -> list[dict[str, Any]]:
+    """The price settings' changes, newest first, from the audit trail (the programme keeps
+    only its current settings): the opening settings, then each change field by field."""
+    entries = AuditEntry.objects.filter(
+        model=Programme._meta.label_lower, object_id=str(prog.pk)
+    ).order_by("-at", "-id")
+    rows = []
+    for entry in entries[:200]:
+        changes = entry.changes if isinstance(entry.changes, dict) else {}
+        fields = [
+            (
+                field.label,
+                _setting_text(name, changes[name][0]),
+                _setting_text(name, changes[name][1]),
+            )
+            for name, field in forms.PricingForm.base_fields.items()
+            if isinstance(changes.get(name), list) and len(changes[name]) == 2
+        ]
+        if fields:
+            rows.append(
+                {"entry": entry, "opened": entry.action == AuditAction.CREATE, "fields": fields}
+            )
+    return rows
+
+
+def _setting_text(name: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    try:
+        if name in {"base_rate", "system_fee"}:
+            return f"{forms.rate_text(value)}%"
+        if name == "spread_tiers":
+            return forms.tiers_text(value)
+        if name == "rounding":
+            return str(RoundingChoice(value).label)
+    except (ArithmeticError, KeyError, TypeError, ValueError):
+        pass  # an entry written before a format change: show it as stored
+    return str(value)
+
+
+# -- insolvency -----------------------------------------------------------------------------------
+
+
+@login_required
+def insolvencies(request: HttpRequest) -> HttpResponse:
+    """The companies declared bankrupt; managers declare one here."""
+    user = _user(request)
+    _guard(user, perms.can_read_all(user))
+    form = forms.InsolvencyForm(request.POST or None, prefix="insolvency")
+    if request.method == "POST":
+        _guard(user, perms.can_manage(user))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                record = services.insolvency_declare(
+                    actor=user, company=data["company"], declared_on=data["declared_on"],
+                    note=data["note"],
+                )  # fmt: skip
+            except errors.DomainError as exc:
+                _refused(request, form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s is recorded as insolvent from %(day)s.")
+                    % {"name": record.company.name, "day": record.declared_on.isoformat()},
+                )
+                return redirect("payments:insolvencies")
+    records = Insolvency.objects.select_related("company", "created_by").order_by(
+        "-declared_on", "-id"
+    )
+    context = {
+        "page": Paginator(records, settings.PAGE_SIZE).get_page(request.GET.get("page")),
+        "form": form,
+        "can_manage": perms.can_manage(user),
+    }
+    return render(request, "payments/insolvencies.html", context)
+
+
 # -- holdings and claims --------------------------------------------------------------------------
 
 
@@ -217,6 +399,8 @@ def holdings(request: HttpRequest) -> HttpResponse:
     if company is not None and not perms.can_view_company(user, company.pk):
         raise Http404
     context: dict[str, Any] = {"company": company, "is_partner": perms.is_partner(user)}
+    if company is not None:
+        context["insolvency"] = Insolvency.objects.filter(company=company).first()
     if company is not None:
         page = Paginator(queries.holdings(user, company.pk), settings.PAGE_SIZE)
         context.update(
@@ -250,9 +434,18 @@ def _render_claim(request: HttpRequest, user: User, claim: Claim, **forms_: Any)
         and claim.holder_id != claim.programme.bank_id
         and claim.remaining > 0
     )
+    nodes = list(nodes)
+    insolvent = dict(
+        Insolvency.objects.filter(
+            company_id__in={node.holder_id for node in nodes} | {claim.holder_id}
+        ).values_list("company_id", "declared_on")
+    )
+    for node in nodes:
+        node.insolvent_on = insolvent.get(node.holder_id)  # type: ignore[attr-defined]
     context = {
         "claim": claim,
         "nodes": nodes,
+        "holder_insolvent_on": insolvent.get(claim.holder_id),
         "received_from": parent.holder if parent else claim.programme.buyer,
         "can_act": can_act,
         "can_settle": perms.can_manage(user) and claim.settled_on is None,

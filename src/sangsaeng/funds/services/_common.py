@@ -1,5 +1,6 @@
 """What every fund service shares: the permission check, idempotency keys and replays, the
-fund lock, the shortfall errors and the posting wrapper."""
+shortfall errors and the posting wrapper. (The fund lock, ``lock_fund``, lives in
+``sangsaeng.locking``; it is re-exported here.)"""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from sangsaeng.ledger.models import Account, Posting, Transaction
 from sangsaeng.lib.dates import KST
 from sangsaeng.lib.errors import Conflict, DomainError
 from sangsaeng.lib.money import format_krw
-from sangsaeng.locking import lock_ledger_accounts
+from sangsaeng.locking import lock_fund as lock_fund  # re-exported (contributions, allocations)
 
 R = TypeVar("R", bound=models.Model)
 Legs = Sequence[tuple[Account, int]]
@@ -59,29 +60,6 @@ def idempotency_conflict() -> Conflict:
         "같은 Idempotency-Key로 다른 내용의 요청이 이미 처리되었습니다.",
         field="idempotency_key",
     )
-
-
-def fund_account_ids(fund: Fund) -> list[int]:
-    ids = [fund.cash_account_id, fund.pool_account_id]
-    for restricted, budget in FundUse.objects.filter(fund=fund).values_list(
-        "restricted_account_id", "budget_account_id"
-    ):
-        ids += [restricted, budget]
-    return ids
-
-
-def lock_fund(fund: Fund) -> dict[int, Account]:
-    """Lock every ledger account of ``fund`` (in primary-key order, through ``locking``) and
-    return them fresh. Call first in the service's transaction, before any record row lock.
-
-    Race prevented: two operations on one fund each read the balances to decide which account
-    to draw on and whether there is enough (a disbursement splitting across restricted money
-    and budget, an allocation, a refund), and both act on the same money. The ledger would
-    refuse the loser, but with a generic error and possibly after half the legs; holding the
-    fund's accounts makes every fund operation see the balances the previous one left. A
-    fund's operations are few, so serialising them costs nothing that matters.
-    """
-    return lock_ledger_accounts(fund_account_ids(fund))
 
 
 def post(

@@ -31,7 +31,6 @@ from sangsaeng.funds.services._common import (
     check_history,
     insufficient,
     ledger_key,
-    lock_fund,
     replay,
     require_runner,
     restricted_elsewhere,
@@ -44,6 +43,7 @@ from sangsaeng.funds.validation import clean_amount, clean_date, clean_text, rai
 from sangsaeng.ledger import services as ledger
 from sangsaeng.ledger.models import Account
 from sangsaeng.lib.errors import Conflict, DomainError, PermissionDenied
+from sangsaeng.locking import lock_disbursement, lock_fund
 from sangsaeng.partners.models import Company
 from sangsaeng.partners.validation import FieldError
 
@@ -186,15 +186,6 @@ def disbursement_request(
     return disbursement
 
 
-def _locked(disbursement: Disbursement) -> Disbursement:
-    """The disbursement row, locked (after the fund's accounts).
-
-    Race prevented: an approve and a reject (or two pays) of one disbursement at once each
-    see it in the old state and both act; the second now waits and sees the first's result.
-    """
-    return Disbursement.objects.select_for_update().get(pk=disbursement.pk)
-
-
 def _wrong_state(d: Disbursement, action: str) -> Conflict:
     return Conflict(
         "invalid_state",
@@ -211,7 +202,7 @@ def disbursement_approve(
     require_runner(actor)
     key = ledger_key("approve", actor, idempotency_key)
     with transaction.atomic():
-        current = _locked(disbursement)
+        current = lock_disbursement(disbursement.pk)
         if current.status == DisbursementStatus.APPROVED and current.approve_key == key:
             return current
         if current.status != DisbursementStatus.REQUESTED:
@@ -245,7 +236,7 @@ def disbursement_pay(
     day = clean_date(paid_on, "paid_on")
     with transaction.atomic():
         locked = lock_fund(disbursement.fund)
-        current = _locked(disbursement)
+        current = lock_disbursement(disbursement.pk)
         if current.status == DisbursementStatus.PAID and current.pay_key == key:
             if current.paid_on != day:
                 raise Conflict("idempotency_conflict", "같은 키로 다른 지급일이 기록되어 있습니다.")
@@ -295,7 +286,7 @@ def disbursement_reject(
     reason = clean_text(reason, "reason", max_length=300, required=True)
     with transaction.atomic():
         lock_fund(disbursement.fund)
-        current = _locked(disbursement)
+        current = lock_disbursement(disbursement.pk)
         if current.status == DisbursementStatus.REJECTED and current.reject_key == key:
             return current
         if current.status not in (DisbursementStatus.REQUESTED, DisbursementStatus.APPROVED):

@@ -29,7 +29,6 @@ from sangsaeng.funds.services._common import (
     audit_create,
     insufficient,
     ledger_key,
-    lock_fund,
     post,
     replay,
     require_runner,
@@ -38,6 +37,7 @@ from sangsaeng.funds.validation import clean_amount, clean_date, clean_text, rai
 from sangsaeng.ledger.models import Account
 from sangsaeng.lib.errors import Conflict
 from sangsaeng.lib.money import format_krw
+from sangsaeng.locking import lock_contribution, lock_disbursement, lock_fund
 from sangsaeng.partners.validation import FieldError
 
 REFUND_FIELDS = (
@@ -119,7 +119,7 @@ def refund_from_partner(
     fund = disbursement.fund
     with transaction.atomic():
         locked = lock_fund(fund)
-        current = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
+        current = lock_disbursement(disbursement.pk)
         found = replay(Refund, key, same)
         if found is not None:
             return found
@@ -199,7 +199,7 @@ def refund_to_donor(
     fund = contribution.fund
     with transaction.atomic():
         locked = lock_fund(fund)
-        current = Contribution.objects.select_for_update().get(pk=contribution.pk)
+        current = lock_contribution(contribution.pk)
         found = replay(Refund, key, same)
         if found is not None:
             return found

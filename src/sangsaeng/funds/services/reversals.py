@@ -26,7 +26,6 @@ from sangsaeng.funds.services._common import (
     audit_change,
     check_history,
     ledger_key,
-    lock_fund,
     require_runner,
     translate,
 )
@@ -36,6 +35,7 @@ from sangsaeng.ledger.models import Account, Transaction
 from sangsaeng.lib.dates import today_kst
 from sangsaeng.lib.errors import Conflict, DomainError
 from sangsaeng.lib.money import format_krw
+from sangsaeng.locking import lock_fund, lock_record
 
 REVERSAL_FIELDS = ("reversed_at", "reversed_by", "reversal_reason")
 M = TypeVar("M", Contribution, Allocation, Refund, Disbursement)
@@ -85,7 +85,7 @@ def _reverse(
     reason = clean_text(reason, "reason", max_length=300, required=True)
     with transaction.atomic():
         locked = lock_fund(record.fund)
-        current = model._default_manager.select_for_update().get(pk=record.pk)
+        current = lock_record(model, record.pk)
         txs = transactions(current)
         if current.reversed_at is not None:
             first = txs[0]

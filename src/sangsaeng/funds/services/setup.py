@@ -30,6 +30,7 @@ from sangsaeng.funds.validation import (
 from sangsaeng.ledger import services as ledger
 from sangsaeng.ledger.models import NormalSide
 from sangsaeng.lib.errors import Conflict
+from sangsaeng.locking import lock_fund_use
 from sangsaeng.partners.models import Company
 from sangsaeng.partners.validation import FieldError
 
@@ -196,7 +197,7 @@ def use_update(*, actor: User, use: FundUse, data: dict[str, Any], source: str =
     if "is_active" in data:
         cleaned["is_active"] = bool(data["is_active"])
     with transaction.atomic():
-        use = FundUse.objects.select_for_update().get(pk=use.pk)
+        use = lock_fund_use(use.pk)
         if (
             "name" in cleaned
             and FundUse.objects.filter(fund_id=use.fund_id, name=cleaned["name"])

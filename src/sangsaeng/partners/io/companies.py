@@ -19,6 +19,7 @@ from sangsaeng.accounts import permissions
 from sangsaeng.accounts.audit import audit_bulk, diff, snapshot
 from sangsaeng.accounts.models import AuditAction, User
 from sangsaeng.lib import brn as brn_lib
+from sangsaeng.locking import lock_companies
 from sangsaeng.partners.io.common import (
     IN_CHUNK,
     PROGRESS_EVERY,
@@ -192,13 +193,7 @@ def _lock_existing(brns: list[str]) -> dict[str, Company]:
     ids: list[int] = []
     for chunk in chunks(brns, IN_CHUNK):
         ids.extend(Company.objects.filter(brn__in=chunk).values_list("pk", flat=True))
-    ids.sort()
-    existing: dict[str, Company] = {}
-    for id_chunk in chunks(ids, IN_CHUNK):
-        locked = Company.objects.select_for_update().filter(pk__in=id_chunk).order_by("pk")
-        for company in locked:
-            existing[company.brn] = company
-    return existing
+    return {company.brn: company for company in lock_companies(ids)}
 
 
 def _tags_of(company_ids: list[int]) -> dict[int, list[str]]:

@@ -8,9 +8,10 @@ before the programme opened; on a claim it may not be before the claim's issue d
 previous operation; pass-on and cash-out must be strictly before maturity, settlement on or
 after it.
 
-Locks, always in this order (see ``_lock_programme`` and ``_lock_claims``): the programme row
-(deposit, withdrawal, issue) → claim rows in primary-key order → ledger accounts in primary-key
-order → the ledger's chain head (the last two inside ``ledger.services``).
+Locks, always in this order, all taken through ``sangsaeng.locking`` (``lock_programme``,
+``lock_claims``, ``lock_tree``): the programme row (deposit, withdrawal, issue) → claim rows in
+primary-key order → ledger accounts in primary-key order → the ledger's chain head (the last two
+inside ``ledger.services``).
 """
 
 from sangsaeng.payments.services.batch import OpSpec, operations_post_many

@@ -24,6 +24,7 @@ from sangsaeng.ledger import services as ledger
 from sangsaeng.ledger.models import Account, Transaction
 from sangsaeng.lib import bulk
 from sangsaeng.lib.errors import Conflict, DomainError, PermissionDenied
+from sangsaeng.locking import lock_claims, lock_programme
 from sangsaeng.partners.models import Company
 from sangsaeng.payments import book, pricing
 from sangsaeng.payments.models import (
@@ -56,8 +57,6 @@ from sangsaeng.payments.services.common import (
     deposit_floor,
     fingerprint_of,
     load_programme,
-    lock_claims,
-    lock_programme,
     value_day,
 )
 

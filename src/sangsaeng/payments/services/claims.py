@@ -14,6 +14,7 @@ from sangsaeng.accounts.models import AuditAction, User
 from sangsaeng.ledger.models import Account
 from sangsaeng.lib import bulk
 from sangsaeng.lib.errors import Conflict, DomainError, NotFound
+from sangsaeng.locking import lock_claims, lock_insolvency, lock_programme, lock_tree
 from sangsaeng.partners.models import Company
 from sangsaeng.payments import book, pricing
 from sangsaeng.payments.models import (
@@ -38,9 +39,6 @@ from sangsaeng.payments.services.common import (
     deposit_floor,
     fingerprint_of,
     load_programme,
-    lock_claims,
-    lock_programme,
-    lock_tree,
     not_before,
     once,
     op_accounts,
@@ -436,7 +434,7 @@ def insolvency_declare(
     require_manage(actor)
     day = value_day(declared_on, "declared_on")
     with transaction.atomic():
-        found = Insolvency.objects.select_for_update().filter(company=company).first()
+        found = lock_insolvency(company.pk)
         if found is not None:
             if found.declared_on != day:
                 raise Conflict(

@@ -1,4 +1,5 @@
-"""What every payment service shares: input cleaning, idempotency, locks, common rules."""
+"""What every payment service shares: input cleaning, idempotency, common rules. (The locks
+live in ``sangsaeng.locking``.)"""
 
 from __future__ import annotations
 
@@ -158,63 +159,10 @@ def record(
     return op
 
 
-# -- locks ----------------------------------------------------------------------------------------
-
-
-def lock_programme(programme_id: int) -> Programme:
-    """Lock the programme row.
-
-    Race prevented: two issues (or an issue and a withdrawal) for the same programme, back-dated
-    before later postings of the buyer's deposit, each check the deposit's lowest future
-    balance as it was and both commit, leaving a day on which the escrow did not cover the
-    claims. With the row locked the second waits and checks again. The same lock serialises
-    idempotent retries of a deposit.
-
-    ``of=("self",)``: only the programme row; its ledger accounts are locked by the ledger,
-    later and in pk order with the others. ``no_key``: see :func:`lock_claims`."""
-    qs = Programme.objects.select_for_update(no_key=True, of=("self",))
-    return with_accounts(qs.select_related("buyer", "bank").get(pk=programme_id))
-
-
-def lock_claims(ids: list[int], *, related: bool = False) -> list[Claim]:
-    """Lock claim rows in primary-key order and return them fresh.
-
-    Race prevented: two pass-ons (or a pass-on and a cash-out) from the same claim each read the
-    same ``remaining``, each pass the "not more than held" check and both commit, handing on
-    more than the holder had. A settlement takes every node of its tree the same way, so no
-    pass-on or cash-out can slip in while a tree is paid out (or be paid twice). Sorting by pk
-    means two requests locking overlapping sets can never wait on each other in a cycle.
-
-    ``FOR NO KEY UPDATE`` (``no_key``), not ``FOR UPDATE``: PostgreSQL checks foreign keys
-    (Django makes them deferred) at COMMIT with ``FOR KEY SHARE`` on the rows referred to. A
-    pass-on from a tier-2 node inserts a child pointing at the tree's root; with the root held
-    ``FOR UPDATE`` by a pass-on from the root that waits for the ledger's chain head, held in
-    turn by the tier-2 request now checking its key at commit, the two deadlock (the
-    concurrency test found exactly this). ``NO KEY UPDATE`` still serialises writers of a row
-    but lets key checks through, since nobody here ever changes a claim's primary key.
-
-    ``related``: read each claim's programme and holder in the same query (a single
-    operation's one look-up of them); only the claim rows are locked (``of=("self",)``)."""
-    qs = Claim.objects.select_for_update(no_key=True, of=("self",))
-    if related:
-        qs = qs.select_related("programme", "holder")
-    return list(qs.filter(pk__in=sorted(set(ids))).order_by("pk"))
+# -- programmes with their ledger accounts (row locks: sangsaeng.locking) -------------------------
 
 
 ACCOUNT_FIELDS = tuple(book.FIELDS)
-
-
-def lock_tree(root_id: int) -> list[Claim]:
-    """Lock every node of a tree. A pass-on committed between listing the nodes and locking
-    them adds a child we did not list, so list again until nothing new appears; once all the
-    nodes are ours no new child can be made (making one needs its parent's lock)."""
-    tree = Claim.objects.filter(Q(pk=root_id) | Q(root_id=root_id))
-    locked: list[Claim] = []
-    while True:
-        ids = set(tree.values_list("pk", flat=True))
-        if ids == {n.pk for n in locked}:
-            return sorted(locked, key=lambda n: n.pk)
-        locked = lock_claims(list(ids))
 
 
 def load_programme(programme_id: int) -> Programme:

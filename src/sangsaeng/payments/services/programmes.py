@@ -11,6 +11,7 @@ from django.db import transaction
 from sangsaeng.accounts.audit import audit_record, diff, snapshot
 from sangsaeng.accounts.models import AuditAction, User
 from sangsaeng.lib.errors import DomainError
+from sangsaeng.locking import lock_programme
 from sangsaeng.partners.models import Company, CompanyKind
 from sangsaeng.payments import book, pricing
 from sangsaeng.payments.models import (
@@ -26,7 +27,6 @@ from sangsaeng.payments.services.common import (
     deposit_floor,
     fingerprint_of,
     load_programme,
-    lock_programme,
     not_before,
     once,
     record,
