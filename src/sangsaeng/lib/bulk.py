@@ -174,8 +174,8 @@ def insert_instances(model: type[models.Model], objs: Sequence[models.Model]) ->
         for i, f in enumerate(fields)
         if isinstance(f, models.JSONField)
     ]
+    tuples: list[Sequence[Any]] = []
     if json_at:
-        tuples = []
         for obj in objs:
             row = list(get(obj))
             for i, encoder in json_at:
@@ -185,7 +185,8 @@ def insert_instances(model: type[models.Model], objs: Sequence[models.Model]) ->
     else:
         tuples = [get(obj) for obj in objs]
     insert(model, [f.column for f in fields], tuples)
-    mark_saved(objs)
+    if objs[0]._state.adding:
+        mark_saved(objs)
 
 
 _FOREIGN_KEYS: dict[tuple[str, str], dict[tuple[str, str], str]] = {}
@@ -222,7 +223,7 @@ def check_keys_now(
     if not copying():
         return
     tables = [m._meta.db_table for m in models_]
-    keep = {(m._meta.db_table, m._meta.get_field(f).column) for m, f in except_}
+    keep = {(m._meta.db_table, getattr(m._meta.get_field(f), "column", f)) for m, f in except_}
     names = [
         n for (t, col), n in _foreign_keys(tables).items() if t in tables and (t, col) not in keep
     ]
