@@ -204,14 +204,16 @@ def bench_baseline(rows: int) -> float:
     return time.perf_counter() - started
 
 
-def bench_single(operator: User, programme: Programme, chains: list, count: int) -> float:
+def bench_single(
+    operator: User, programme: Programme, chains: list, count: int, tag: str = "s"
+) -> float:
     """Issue fresh claims (not timed), then time ``count`` single pass-ons and cash-outs."""
     day = dt.date(2025, 9, 1)
     roots = services.operations_post_many(
         actor=operator,
         programme=programme,
         operations=[
-            OpSpec("issue", f"s-root-{i}", 10**9, day, company_id=chains[i % len(chains)][0],
+            OpSpec("issue", f"{tag}-root-{i}", 10**9, day, company_id=chains[i % len(chains)][0],
                    maturity=day + dt.timedelta(days=90))
             for i in range(max(1, count // 50))
         ],
@@ -224,12 +226,12 @@ def bench_single(operator: User, programme: Programme, chains: list, count: int)
         if n % 2 == 0:
             services.claim_split(
                 actor=operator, claim=claim, to=t2_of[claim.holder_id], amount=1_000,
-                value_date=day, idempotency_key=f"s-{n}",
+                value_date=day, idempotency_key=f"{tag}-{n}",
             )  # fmt: skip
         else:
             services.claim_cash_out(
                 actor=operator, claim=claim, amount=1_000, value_date=day,
-                idempotency_key=f"s-{n}",
+                idempotency_key=f"{tag}-{n}",
             )  # fmt: skip
     return time.perf_counter() - started
 

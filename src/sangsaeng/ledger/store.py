@@ -145,10 +145,12 @@ def insert_linked(*, accounts: Sequence[Account], tx: TxRow, content: bytes) -> 
     so that a caller's transaction stays usable without a savepoint (two round trips fewer)."""
     columns = TX_COLUMNS[1:-2]  # seq, prev_hash and hash come from the chain head
     bigints = ("bigint",) * 3
+    given = tx.pk is not None  # an id the caller drew (see ``transfer_post``)
     sql = (
         f"WITH h AS ({ledger_chain_lock_sql()}), "
-        f"t AS (INSERT INTO {TX} (seq, prev_hash, hash, {', '.join(columns)}) "
-        "SELECT h.seq + 1, h.hash, "
+        f"t AS (INSERT INTO {TX} ({'id, ' if given else ''}seq, prev_hash, hash, "
+        f"{', '.join(columns)}) "
+        f"SELECT {'%s::bigint, ' if given else ''}h.seq + 1, h.hash, "
         "encode(sha256(convert_to(h.hash, 'UTF8') || '\\x0a'::bytea || %s::bytea), 'hex'), "
         f"{', '.join(f'%s::{_PG_TYPES[c]}' for c in columns)} FROM h "
         "ON CONFLICT DO NOTHING RETURNING id, seq, prev_hash, hash, occurred_at), "
@@ -162,7 +164,8 @@ def insert_linked(*, accounts: Sequence[Account], tx: TxRow, content: bytes) -> 
         "SELECT id, seq, prev_hash, hash FROM t"
     )
     values = dict(zip(TX_COLUMNS, tx.values(), strict=True))
-    params: list[Any] = [ChainHead.ROW_ID, content, *(values[c] for c in columns)]
+    params: list[Any] = [ChainHead.ROW_ID, *([tx.pk] if given else []), content]
+    params += [values[c] for c in columns]
     params += [ChainHead.ROW_ID]
     params += [v for a in accounts for v in (a.pk, a.balance, a.pending)]
     params += [v for leg in tx.postings for v in leg]

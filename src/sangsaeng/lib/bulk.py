@@ -231,3 +231,83 @@ def check_keys_now(
         with connection.cursor() as cursor:
             quoted = ", ".join(connection.ops.quote_name(n) for n in names)
             cursor.execute(f"SET CONSTRAINTS {quoted} IMMEDIATE")
+
+
+# -- single rows in raw SQL (the hot path of one operation) --------------------------------------
+
+
+_SELECT_LISTS: dict[tuple[type[models.Model], str], tuple[str, list[str]]] = {}
+
+
+def select_list(model: type[models.Model], alias: str) -> tuple[str, list[str]]:
+    """``alias.col, ...`` for every concrete field of ``model`` and their attribute names, to
+    read rows of it inside a hand-written join (see :func:`from_row`)."""
+    if (model, alias) not in _SELECT_LISTS:
+        fields = list(model._meta.concrete_fields)
+        sql = ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields)
+        _SELECT_LISTS[model, alias] = (sql, [f.attname for f in fields])
+    return _SELECT_LISTS[model, alias]
+
+
+_CONVERTERS: dict[tuple[str, type[models.Model]], list[tuple[str, Any, list[Any]]]] = {}
+
+
+def from_row(model: type[M], names: Sequence[str], values: Sequence[Any]) -> M:
+    """An instance as read from the database, from a row of :func:`select_list`'s columns
+    (values converted as the ORM converts them: dates on SQLite, JSON, decimals)."""
+    key = (connection.vendor, model)
+    if key not in _CONVERTERS:
+        plan = []
+        for f in model._meta.concrete_fields:
+            col = f.get_col(model._meta.db_table)
+            converters = connection.ops.get_db_converters(col) + f.get_db_converters(connection)  # type: ignore[attr-defined]
+            plan.append((f.attname, col, converters))
+        _CONVERTERS[key] = plan
+    by_name = {name: (col, conv) for name, col, conv in _CONVERTERS[key]}
+    converted = {}
+    for name, value in zip(names, values, strict=True):
+        col, converters = by_name[name]
+        if value is not None:
+            for convert in converters:
+                value = convert(value, col, connection)
+        converted[name] = value
+    return instance(model, converted, saved=True)
+
+
+_INSERT_SELECTS: dict[
+    tuple[type[models.Model], frozenset[tuple[str, str]]], tuple[str, list[tuple[str, bool, Any]]]
+] = {}
+
+
+def insert_select(
+    model: type[models.Model], obj: models.Model, exprs: dict[str, str], source: str
+) -> tuple[str, list[Any]]:
+    """``INSERT INTO table (every column but id) SELECT …`` for a data-modifying CTE: each
+    column takes ``obj``'s value as a typed parameter, or the SQL expression ``exprs[attname]``
+    (such as ``c.id`` of a row inserted by an earlier part of the statement); ``source`` is the
+    ``FROM`` clause (or ""). PostgreSQL only."""
+    key = (model, frozenset(exprs.items()))
+    if key not in _INSERT_SELECTS:
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        columns: list[str] = []
+        parts: list[str] = []
+        taken: list[tuple[str, bool, Any]] = []
+        for f in fields:
+            columns.append(connection.ops.quote_name(f.column))
+            if f.attname in exprs:
+                parts.append(exprs[f.attname])
+                continue
+            parts.append(f"%s::{f.db_type(connection)}")
+            is_json = isinstance(f, models.JSONField)
+            taken.append((f.attname, is_json, getattr(f, "encoder", None)))
+        table = connection.ops.quote_name(model._meta.db_table)
+        head = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(parts)}"
+        _INSERT_SELECTS[key] = (head, taken)
+    head, taken = _INSERT_SELECTS[key]
+    params = []
+    for name, is_json, encoder in taken:
+        value = getattr(obj, name)
+        if is_json and value is not None:
+            value = json.dumps(value, cls=encoder)
+        params.append(value)
+    return f"{head} {source}", params

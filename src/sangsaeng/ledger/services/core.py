@@ -236,7 +236,7 @@ def write_chained(
     contents = [spec.content() for spec in specs]
     rows = _rows(specs, actor)
     accounts = list(locked.values())
-    if connection.vendor == "postgresql" and len(rows) == 1 and rows[0].pk is None:
+    if connection.vendor == "postgresql" and len(rows) == 1:
         # One round trip: the statement itself locks the chain head, links and inserts.
         pk = store.insert_linked(accounts=accounts, tx=rows[0], content=contents[0])
         if pk is None:

@@ -35,11 +35,15 @@ def transfer_post(
     actor: User | None = None,
     source: models.Model | None = None,
     kind: str = TxKind.TRANSFER,
+    pk: int | None = None,
 ) -> Transaction:
     """Post a balanced transaction: ``postings`` are (account, signed amount) pairs, debit +,
     credit -, each non-zero, summing to zero, each account once. ``occurred_at`` is the value
     date (default now; a date means 00:00 KST that day). ``source`` is the domain record the
     money movement belongs to (a fund contribution, a claim...), kept as a generic reference.
+
+    ``pk``: an id the caller drew from the transaction table's sequence already (so that its
+    own row, written first, could name this transaction).
 
     Errors: ``too_few_postings``, ``zero_amount``, ``amount_not_integer``, ``amount_too_large``,
     ``duplicate_account``, ``unbalanced``, ``account_not_found``, ``insufficient_funds`` (nothing
@@ -53,6 +57,7 @@ def transfer_post(
         kind=kind,
         source=source,
     )
+    spec.pk = pk
     return post_one(spec, actor)
 
 
