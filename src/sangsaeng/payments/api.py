@@ -127,6 +127,11 @@ class SettleIn(Keyed):
     value_date: dt.date | None = None
 
 
+class ReverseIn(Keyed):
+    value_date: dt.date | None = None
+    reason: str = Field("", max_length=200)
+
+
 class BatchOpIn(Schema):
     kind: str = Field(..., max_length=10, description="issue | split | cash_out")
     idempotency_key: str = Field(..., max_length=200)
@@ -173,6 +178,7 @@ class ClaimOut(Schema):
     maturity: dt.date
     last_op_date: dt.date
     settled_on: dt.date | None
+    reversed_on: dt.date | None
 
     @staticmethod
     def resolve_holder_name(obj: Claim) -> str:
@@ -554,6 +560,24 @@ def settle(request: HttpRequest, claim_id: int, body: SettleIn) -> Status:
     op = services.claim_settle(
         actor=user, claim=_claim(user, claim_id), value_date=body.value_date,
         idempotency_key=_key(request, body),
+    )  # fmt: skip
+    return Status(201, op)
+
+
+@router.post(
+    "/claims/{claim_id}/reverse",
+    response={201: OperationOut},
+    summary="Reverse an untouched issue or pass-on",
+)
+def reverse(request: HttpRequest, claim_id: int, body: ReverseIn) -> Status:
+    """The buyer's operators undo the issue or pass-on that made an untouched claim (nothing
+    passed on or cashed out from it, not settled); the money goes back. Refused: 409
+    ``claim_touched``, ``already_reversed``, ``cash_out_not_reversible``; 403 ``forbidden``."""
+    user = _user(request)
+    perms.require_manage(user)
+    op = services.claim_reverse(
+        actor=user, claim=_claim(user, claim_id), value_date=body.value_date,
+        idempotency_key=_key(request, body), reason=body.reason,
     )  # fmt: skip
     return Status(201, op)
 

@@ -1,9 +1,11 @@
 """Invariant checks run by ``sangsaeng verify`` (registered in ``apps.PaymentsConfig.ready``).
 
-``claim_trees_add_up``: every node's amount is its children plus what it retained; children
-inherit maturity and programme, one step deeper; a tree is settled all at once; every settled
-node that retained something was paid exactly once, that amount, to its holder; each settled
-tree has exactly one settlement.
+``claim_trees_add_up``: every node's amount is its children (those not reversed) plus what it
+retained; children inherit maturity and programme, one step deeper; a tree is settled all at
+once; every settled node that retained something was paid exactly once, that amount, to its
+holder; each settled tree has exactly one settlement. A reversed node retains nothing, has no
+child left unreversed, was never paid, is no settled root, and its reversal operation mirrors
+on the ledger the operation that made it.
 
 ``escrow_matches_claims``: the ledger agrees with the trees. For each programme the escrow
 equals the buyer's free deposit plus everything owed (so the escrow covers every outstanding
@@ -39,7 +41,7 @@ def _report(findings: Findings, qs: QuerySet, message: str) -> None:
 
 def claim_trees_add_up(findings: Findings) -> None:
     children = (
-        Claim.objects.filter(parent_id=OuterRef("pk"))
+        Claim.objects.filter(parent_id=OuterRef("pk"), reversed_on__isnull=True)
         .order_by()
         .values("parent_id")
         .annotate(total=Sum("amount"))
@@ -48,7 +50,7 @@ def claim_trees_add_up(findings: Findings) -> None:
     nodes = Claim.objects.order_by("pk").annotate(passed=Coalesce(Subquery(children), Value(0)))
     _report(
         findings,
-        nodes.exclude(amount=F("passed") + F("remaining")),
+        nodes.filter(reversed_on__isnull=True).exclude(amount=F("passed") + F("remaining")),
         "claim #{pk}: amount != children + retained",
     )
     kids = Claim.objects.filter(parent__isnull=False).order_by("pk")
@@ -82,6 +84,7 @@ def claim_trees_add_up(findings: Findings) -> None:
     )
     _check_payouts(findings)
     _check_cash_outs(findings)
+    _check_reversals(findings, nodes)
     findings.figure("claims", Claim.objects.count())
     findings.figure("claim trees", Claim.objects.filter(parent__isnull=True).count())
 
@@ -133,6 +136,41 @@ def _check_cash_outs(findings: Findings) -> None:
         ),
         "cash-out #{pk}: its bank claim does not match",
     )
+
+
+def _check_reversals(findings: Findings, nodes: QuerySet) -> None:
+    reversed_nodes = nodes.filter(reversed_on__isnull=False)
+    _report(
+        findings,
+        reversed_nodes.filter(
+            ~Q(remaining=0)
+            | ~Q(passed=0)
+            | Q(payout__isnull=False)
+            | Q(parent__isnull=True, settled_on__isnull=False)
+        ),
+        "claim #{pk}: reversed but still retains, has children, was paid or settled",
+    )
+    made = Operation.objects.filter(
+        result_claim=OuterRef("pk"), kind__in=[OperationKind.ISSUE, OperationKind.SPLIT]
+    ).values("transaction_id")[:1]
+    _report(
+        findings,
+        reversed_nodes.annotate(made_tx=Subquery(made)).filter(
+            ~Q(reversal__kind=OperationKind.REVERSE)
+            | ~Q(reversal__claim=F("pk"))
+            | ~Q(reversal__value_date=F("reversed_on"))
+            | Q(reversal__transaction__isnull=True)
+            | Q(made_tx__isnull=True)
+            | ~Q(reversal__transaction__reverses=F("made_tx"))
+        ),
+        "claim #{pk}: its reversal does not mirror the operation that made it",
+    )
+    _report(
+        findings,
+        Operation.objects.filter(kind=OperationKind.REVERSE, reversed_claim__isnull=True),
+        "operation #{pk}: a reversal that reversed no claim",
+    )
+    findings.figure("reversed claims", reversed_nodes.count())
 
 
 def escrow_matches_claims(findings: Findings) -> None:

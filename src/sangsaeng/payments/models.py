@@ -5,9 +5,13 @@ A buyer opens a :class:`Programme` with a bank and deposits into its escrow. It 
 suppliers (child claims), or cashes them out early (a child claim held by the bank). At
 maturity the escrow pays every node of the tree what it *retained* (``remaining``), once.
 
-Every node obeys ``amount = sum(children.amount) + remaining``, so the payouts of a tree add
-up to the root's amount: whatever happens to an upper tier, the lower tiers' nodes are paid
-from the escrow on their own account.
+An issue or a pass-on entered by mistake is *reversed* while its claim is untouched: the claim
+is marked (``reversed_on``, ``reversal``), retains nothing, and no longer counts as its parent's
+child; the parent gets the amount back.
+
+Every node obeys ``amount = sum(children.amount) + remaining`` (children not reversed), so
+the payouts of a tree add up to the root's amount: whatever happens to an upper tier, the lower
+tiers' nodes are paid from the escrow on their own account.
 
 Money lives on the ledger (see ``services`` for the accounts and postings); these models hold
 the tree and the history, and ``checks`` proves the two agree.
@@ -144,6 +148,17 @@ class Claim(models.Model):
     depth = models.PositiveSmallIntegerField(_("depth"), default=0)
     last_op_date = models.DateField(_("last operation date"))
     settled_on = models.DateField(_("settled on"), null=True, blank=True)
+    # Reversed (an issue or pass-on entered by mistake, undone while untouched): the value
+    # date and the ``reverse`` operation. A reversed claim retains nothing and is paid nothing.
+    reversed_on = models.DateField(_("reversed on"), null=True, blank=True)
+    reversal = models.OneToOneField(
+        "Operation",
+        verbose_name=_("reversal"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_claim",
+    )
     memo = models.CharField(_("memo"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -170,14 +185,22 @@ class Claim(models.Model):
                 & ~models.Q(kind="issue"),
                 name="payments_claim_tree_shape",
             ),
+            # Reversed: both marks or neither; nothing retained; never a bank's cash-out claim.
+            models.CheckConstraint(
+                condition=models.Q(reversed_on__isnull=True, reversal__isnull=True)
+                | models.Q(reversed_on__isnull=False, reversal__isnull=False, remaining=0)
+                & ~models.Q(kind="cash_out"),
+                name="payments_claim_reversed",
+            ),
         ]
         indexes = [
             models.Index(fields=["holder", "maturity"], name="payments_claim_holder"),
             models.Index(fields=["programme", "settled_on", "maturity"], name="payments_claim_due"),
-            # The trees of a programme by maturity (the programme page and its counts).
+            # The trees of a programme by maturity (the programme page and its counts); a
+            # reversed issue is no tree.
             models.Index(
                 fields=["programme", "settled_on", "maturity", "id"],
-                condition=models.Q(parent__isnull=True),
+                condition=models.Q(parent__isnull=True, reversed_on__isnull=True),
                 name="payments_claim_roots",
             ),
             # Claims by tier (the programme page): read from the index alone, in group order.
@@ -190,6 +213,7 @@ class Claim(models.Model):
                     "holder",
                     "amount",
                     "remaining",
+                    "reversed_on",
                 ],
                 name="payments_claim_tiers",
             ),
@@ -201,6 +225,10 @@ class Claim(models.Model):
     @property
     def tree_id(self) -> int:
         return self.root_id or self.pk
+
+    @property
+    def is_reversed(self) -> bool:
+        return self.reversed_on is not None
 
     @property
     def tier(self) -> int:
@@ -216,6 +244,7 @@ class OperationKind(models.TextChoices):
     SPLIT = "split", _("Passed on")
     CASH_OUT = "cash_out", _("Early cash-out")
     SETTLE = "settle", _("Settled at maturity")
+    REVERSE = "reverse", _("Reversed")
 
 
 class Operation(models.Model):

@@ -51,7 +51,9 @@ def figures(programme: Programme) -> ProgrammeFigures:
         return account.normal_balance if account else 0
 
     owed = Account.objects.filter(code__startswith=book.code(programme.pk, "owed."))
-    roots = Claim.objects.filter(programme=programme, parent__isnull=True).aggregate(
+    roots = Claim.objects.filter(
+        programme=programme, parent__isnull=True, reversed_on__isnull=True
+    ).aggregate(
         open=Count("pk", filter=Q(settled_on__isnull=True)),
         settled=Count("pk", filter=Q(settled_on__isnull=False)),
     )
@@ -77,8 +79,11 @@ class TierRow:
 
 
 def tier_summary(programme: Programme, *, settled: bool = False) -> list[TierRow]:
-    """Claims by tier: how many nodes, holders, face amount and amount retained."""
-    qs = Claim.objects.filter(programme=programme, settled_on__isnull=not settled).order_by()
+    """Claims by tier: how many nodes, holders, face amount and amount retained (reversed
+    claims are none of these)."""
+    qs = Claim.objects.filter(
+        programme=programme, settled_on__isnull=not settled, reversed_on__isnull=True
+    ).order_by()
     # Grouped by holder too (a few rows per holder), then merged here: no COUNT(DISTINCT).
     rows = qs.values_list("depth", "kind", "holder_id").annotate(
         nodes=Count("pk"), amount=Sum("amount"), retained=Sum("remaining")
@@ -125,9 +130,13 @@ def tree_roots(
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> QuerySet[Claim]:
-    """The programme's claim trees (their roots), outstanding or settled, by maturity."""
+    """The programme's claim trees (their roots), outstanding or settled, by maturity; a
+    reversed issue is no tree."""
     roots = Claim.objects.filter(
-        programme=programme, parent__isnull=True, settled_on__isnull=not settled
+        programme=programme,
+        parent__isnull=True,
+        settled_on__isnull=not settled,
+        reversed_on__isnull=True,
     )
     if start:
         roots = roots.filter(maturity__gte=start)

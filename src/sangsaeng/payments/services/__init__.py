@@ -41,6 +41,7 @@ from sangsaeng.payments.services.programmes import (
     programme_open,
     programme_set_pricing,
 )
+from sangsaeng.payments.services.reversals import claim_reverse
 
 __all__ = [
     "OpSpec",
@@ -48,6 +49,7 @@ __all__ = [
     "claim_cash_out",
     "claim_get",
     "claim_issue",
+    "claim_reverse",
     "claim_settle",
     "claim_split",
     "clean_amount",

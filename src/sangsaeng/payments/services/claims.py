@@ -445,6 +445,8 @@ def claim_settle(
                 raise Conflict(
                     "already_settled", f"이미 {root.settled_on.isoformat()}에 결제된 채권입니다."
                 )
+            if root.reversed_on is not None:
+                raise Conflict("claim_reversed", "취소된 채권은 결제할 수 없습니다.")
             if day < root.maturity:
                 raise DomainError(
                     "not_yet_due",
@@ -488,8 +490,10 @@ def _pay_tree(
 
 
 def due_roots(as_of: dt.date) -> QuerySet[Claim]:
-    """Claim trees (their roots) due on or before ``as_of`` and not yet settled."""
-    due = Claim.objects.filter(parent__isnull=True, settled_on__isnull=True, maturity__lte=as_of)
+    """Claim trees (their roots) due on or before ``as_of``, not yet settled nor reversed."""
+    due = Claim.objects.filter(
+        parent__isnull=True, settled_on__isnull=True, reversed_on__isnull=True, maturity__lte=as_of
+    )
     return due.order_by("maturity", "pk").only("pk", "root_id", "maturity")
 
 
