@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('ledger', '0003_fewer_indexes'),
         ('partners', '0003_company_name_trigram'),
-        ('payments', '0002_page_indexes'),
+        ('payments', '0003_claim_reversal'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
