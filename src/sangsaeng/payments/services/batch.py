@@ -280,9 +280,9 @@ class _State:
         return child
 
     def _claim(self, **values: Any) -> Claim:
-        return bulk.instance(
-            Claim, {"id": next(self.claim_ids), "programme_id": self.prog.pk, **values}
-        )
+        # Built as saved: they are written by ``bulk.insert_instances`` (nobody calls save()).
+        values = {"id": next(self.claim_ids), "programme_id": self.prog.pk, **values}
+        return bulk.instance(Claim, values, saved=True)
 
     # -- writing ----------------------------------------------------------------------------------
 
@@ -359,6 +359,7 @@ class _State:
                 "actor_id": actor.pk if actor is not None and actor.pk else None,
                 "transaction_id": tx_id,
             },
+            saved=True,
         )  # fmt: skip
 
     def _transfer(self, step: _Step, accounts: dict[int, Account]) -> ledger.TransferSpec:
