@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import multiprocessing
 import os
 import resource
 import sys
@@ -71,12 +72,17 @@ def company(n: int, name: str, kind: str = "sme") -> Company:
     )  # fmt: skip
 
 
-def make_graph(tier1_count: int) -> tuple[User, Programme, list[tuple[int, int, int]]]:
+Graph = tuple[User, Programme, list[tuple[int, int, int]]]
+
+
+def make_graph(tier1_count: int, number: int = 0) -> Graph:
     """The companies and links in bulk (a benchmark, not a registry import); returns the
-    operator, the programme and (tier 1, tier 2, tier 3) company id chains."""
-    operator = User.objects.create(username="bench-operator", role=Role.OPERATOR)
-    rows = [company(0, "벤치 구매기업", "large"), company(1, "벤치은행", "bank")]
-    n = 2
+    operator, the programme and (tier 1, tier 2, tier 3) company id chains. ``number``: graphs
+    with different numbers share nothing (their own buyer, bank and partners)."""
+    operator = User.objects.create(username=f"bench-operator-{number}", role=Role.OPERATOR)
+    n = number * 100_000
+    rows = [company(n, f"벤치 구매기업 {number}", "large"), company(n + 1, "벤치은행", "bank")]
+    n += 2
     for i in range(tier1_count):
         rows.append(company(n, f"1차 {i}"))
         n += 1
@@ -104,47 +110,78 @@ def make_graph(tier1_count: int) -> tuple[User, Programme, list[tuple[int, int, 
     SupplyLink.objects.bulk_create(links)
     programme = services.programme_open(
         actor=operator, buyer=buyer, bank=bank, name="벤치 상생결제", opened_on=START,
-        settings=PRICING, idempotency_key="bench-open",
+        settings=PRICING, idempotency_key=f"bench-open-{number}",
     )  # fmt: skip
     services.escrow_deposit(
         actor=operator, programme=programme, amount=10**15, value_date=START,
-        idempotency_key="bench-deposit",
+        idempotency_key=f"bench-deposit-{number}",
     )  # fmt: skip
     return operator, programme, chains
 
 
-def chain_specs(n: int, chain: tuple[int, int, int], day: dt.date, base: int) -> list[OpSpec]:
+def chain_specs(
+    n: int, chain: tuple[int, int, int], day: dt.date, base: int, tag: str
+) -> list[OpSpec]:
     """Five operations; ``base`` is the index of the first one in its batch."""
     t1, t2, t3 = chain
     amount = 1_000_000 + (n % 997) * 1_000
     maturity = day + dt.timedelta(days=60)
+    k = f"{tag}{n}"
     return [
-        OpSpec("issue", f"b{n}-0", amount, day, company_id=t1, maturity=maturity),
-        OpSpec("split", f"b{n}-1", amount // 2, day, parent_ref=base, company_id=t2),
-        OpSpec("split", f"b{n}-2", amount // 4, day, parent_ref=base + 1, company_id=t3),
-        OpSpec("cash_out", f"b{n}-3", None, day, parent_ref=base + 2),
-        OpSpec("cash_out", f"b{n}-4", amount // 8, day, parent_ref=base),
+        OpSpec("issue", f"{k}-0", amount, day, company_id=t1, maturity=maturity),
+        OpSpec("split", f"{k}-1", amount // 2, day, parent_ref=base, company_id=t2),
+        OpSpec("split", f"{k}-2", amount // 4, day, parent_ref=base + 1, company_id=t3),
+        OpSpec("cash_out", f"{k}-3", None, day, parent_ref=base + 2),
+        OpSpec("cash_out", f"{k}-4", amount // 8, day, parent_ref=base),
     ]  # fmt: skip
 
 
-def bench_batched(
-    operator: User, programme: Programme, chains: list, ops: int, batch: int
-) -> tuple[float, int]:
+def post_batches(graph: Graph, ops: int, batch: int, tag: str) -> None:
+    operator, programme, chains = graph
     chains_per_batch = max(1, batch // CHAIN)
     total_chains = ops // CHAIN
-    postings_before = Posting.objects.count()
-    started = time.perf_counter()
     n = 0
     day = START
     while n < total_chains:
         specs: list[OpSpec] = []
         for _ in range(min(chains_per_batch, total_chains - n)):
-            specs += chain_specs(n, chains[n % len(chains)], day, len(specs))
+            specs += chain_specs(n, chains[n % len(chains)], day, len(specs), tag)
             n += 1
         services.operations_post_many(actor=operator, programme=programme, operations=specs)
         day += dt.timedelta(days=1) if n % (20 * chains_per_batch) == 0 else dt.timedelta(0)
+
+
+def bench_batched(graphs: list[Graph], ops: int, batch: int, tag: str) -> tuple[float, float, int]:
+    """``ops`` operations split between one writer per graph, each a process of its own (with
+    its own database connection, and no interpreter lock shared with the others); returns wall
+    seconds, the writers' CPU seconds and the postings written."""
+    postings_before = Posting.objects.count()
+    started = time.perf_counter()
+    if len(graphs) == 1:
+        cpu = time.process_time()
+        post_batches(graphs[0], ops, batch, tag)
+        cpu = time.process_time() - cpu
+    else:
+        connection.close()  # the children must not share the parent's connection
+        context = multiprocessing.get_context("fork")
+        with context.Pool(len(graphs)) as pool:
+            jobs = [
+                pool.apply_async(_writer, (graph, ops // len(graphs), batch, f"{tag}w{i}-"))
+                for i, graph in enumerate(graphs)
+            ]
+            cpu = sum(job.get() for job in jobs)
     elapsed = time.perf_counter() - started
-    return elapsed, Posting.objects.count() - postings_before
+    return elapsed, cpu, Posting.objects.count() - postings_before
+
+
+def _writer(graph: Graph, ops: int, batch: int, tag: str) -> float:
+    """One writer process: its batches, then its CPU seconds."""
+    cpu = time.process_time()
+    try:
+        post_batches(graph, ops, batch, tag)
+    finally:
+        connection.close()
+    return time.process_time() - cpu
 
 
 def bench_baseline(rows: int) -> float:
@@ -167,14 +204,16 @@ def bench_baseline(rows: int) -> float:
     return time.perf_counter() - started
 
 
-def bench_single(operator: User, programme: Programme, chains: list, count: int) -> float:
+def bench_single(
+    operator: User, programme: Programme, chains: list, count: int, tag: str = "s"
+) -> float:
     """Issue fresh claims (not timed), then time ``count`` single pass-ons and cash-outs."""
     day = dt.date(2025, 9, 1)
     roots = services.operations_post_many(
         actor=operator,
         programme=programme,
         operations=[
-            OpSpec("issue", f"s-root-{i}", 10**9, day, company_id=chains[i % len(chains)][0],
+            OpSpec("issue", f"{tag}-root-{i}", 10**9, day, company_id=chains[i % len(chains)][0],
                    maturity=day + dt.timedelta(days=90))
             for i in range(max(1, count // 50))
         ],
@@ -187,12 +226,12 @@ def bench_single(operator: User, programme: Programme, chains: list, count: int)
         if n % 2 == 0:
             services.claim_split(
                 actor=operator, claim=claim, to=t2_of[claim.holder_id], amount=1_000,
-                value_date=day, idempotency_key=f"s-{n}",
+                value_date=day, idempotency_key=f"{tag}-{n}",
             )  # fmt: skip
         else:
             services.claim_cash_out(
                 actor=operator, claim=claim, amount=1_000, value_date=day,
-                idempotency_key=f"s-{n}",
+                idempotency_key=f"{tag}-{n}",
             )  # fmt: skip
     return time.perf_counter() - started
 
@@ -203,6 +242,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000, help="operations per batch")
     parser.add_argument("--single", type=int, default=2000, help="single operations")
     parser.add_argument("--tier1", type=int, default=50, help="tier-1 partners")
+    parser.add_argument(
+        "--writers", type=int, default=2, help="writer processes (own programmes) in run 2"
+    )
     args = parser.parse_args()
 
     db = settings.DATABASES["default"]
@@ -213,27 +255,34 @@ def main() -> None:
     old_name = db["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
-        operator, programme, chains = make_graph(args.tier1)
+        graphs = [make_graph(args.tier1, i) for i in range(max(1, args.writers))]
         ops = args.ops // CHAIN * CHAIN
-        batched, postings = bench_batched(operator, programme, chains, ops, args.batch)
-        baseline = bench_baseline(postings)
+        runs = [("1 writer", *bench_batched(graphs[:1], ops, args.batch, "a"))]
+        baseline = bench_baseline(runs[0][3])
+        if len(graphs) > 1:
+            label = f"{len(graphs)} writers, each its own buyer's programme"
+            runs.append((label, *bench_batched(graphs, ops, args.batch, "b")))
+        operator, programme, chains = graphs[0]
         single = bench_single(operator, programme, chains, args.single)
         started = time.perf_counter()
         problems = sum(f.problem_count for f in run_checks())
         verify_s = time.perf_counter() - started
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        batched_rate, baseline_rate = postings / batched, postings / baseline
+        baseline_rate = runs[0][3] / baseline
         print(f"database: {connection.vendor}")
+        cpu_note = "queries included" if connection.vendor == "sqlite" else "server not included"
+        for label, wall, cpu, postings in runs:
+            rate = postings / wall
+            print(
+                f"batched, {label}: {ops:,} claim operations ({postings:,} postings) in "
+                f"batches of {args.batch:,}: {wall:.2f}s = {ops / wall:,.0f} ops/s, "
+                f"{rate:,.0f} postings/s, ratio to baseline {rate / baseline_rate:.3f} "
+                f"(client CPU {cpu:.2f}s, {cpu_note})"
+            )
         print(
-            f"batched: {ops:,} claim operations ({postings:,} postings) in batches of "
-            f"{args.batch:,}: {batched:.2f}s = {ops / batched:,.0f} ops/s, "
-            f"{batched_rate:,.0f} postings/s"
-        )
-        print(
-            f"baseline executemany: {postings:,} rows into a bare table, one transaction: "
+            f"baseline executemany: {runs[0][3]:,} rows into a bare table, one transaction: "
             f"{baseline:.2f}s = {baseline_rate:,.0f} rows/s"
         )
-        print(f"ratio batched / baseline (postings per second): {batched_rate / baseline_rate:.3f}")
         print(
             f"single: {args.single:,} operations (pass-on / cash-out), one DB transaction each: "
             f"{single:.2f}s = {args.single / single:,.0f} ops/s"

@@ -165,7 +165,9 @@ class Transaction(ImmutableModel):
     ``hash = sha256(prev_hash + canonical content)`` (see ``ledger.chain``)."""
 
     seq = models.BigIntegerField(_("chain position"), unique=True)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    # Unique by a constraint (``Meta``), not ``unique=True``, which on PostgreSQL adds a second
+    # (pattern-matching) index that no query uses and every insert pays for.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200)
     kind = models.CharField(_("kind"), max_length=50, default=TxKind.TRANSFER)
     memo = models.CharField(_("memo"), max_length=500, blank=True)
     # Not indexed here: reads by value date go through the postings' (account, date) index.
@@ -181,7 +183,12 @@ class Transaction(ImmutableModel):
         db_index=False,
     )
     source_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ContentType,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # ``ledger_tx_source`` starts with it
     )
     source_id = models.CharField(_("source record id"), max_length=64, blank=True)
     reverses = models.OneToOneField(
@@ -203,6 +210,9 @@ class Transaction(ImmutableModel):
         verbose_name = _("ledger transaction")
         verbose_name_plural = _("ledger transactions")
         indexes = [models.Index(fields=["source_type", "source_id"], name="ledger_tx_source")]
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="ledger_tx_idempotency_key")
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.kind} {self.idempotency_key}"

@@ -145,10 +145,12 @@ def insert_linked(*, accounts: Sequence[Account], tx: TxRow, content: bytes) -> 
     so that a caller's transaction stays usable without a savepoint (two round trips fewer)."""
     columns = TX_COLUMNS[1:-2]  # seq, prev_hash and hash come from the chain head
     bigints = ("bigint",) * 3
+    given = tx.pk is not None  # an id the caller drew (see ``transfer_post``)
     sql = (
         f"WITH h AS ({ledger_chain_lock_sql()}), "
-        f"t AS (INSERT INTO {TX} (seq, prev_hash, hash, {', '.join(columns)}) "
-        "SELECT h.seq + 1, h.hash, "
+        f"t AS (INSERT INTO {TX} ({'id, ' if given else ''}seq, prev_hash, hash, "
+        f"{', '.join(columns)}) "
+        f"SELECT {'%s::bigint, ' if given else ''}h.seq + 1, h.hash, "
         "encode(sha256(convert_to(h.hash, 'UTF8') || '\\x0a'::bytea || %s::bytea), 'hex'), "
         f"{', '.join(f'%s::{_PG_TYPES[c]}' for c in columns)} FROM h "
         "ON CONFLICT DO NOTHING RETURNING id, seq, prev_hash, hash, occurred_at), "
@@ -162,7 +164,8 @@ def insert_linked(*, accounts: Sequence[Account], tx: TxRow, content: bytes) -> 
         "SELECT id, seq, prev_hash, hash FROM t"
     )
     values = dict(zip(TX_COLUMNS, tx.values(), strict=True))
-    params: list[Any] = [ChainHead.ROW_ID, content, *(values[c] for c in columns)]
+    params: list[Any] = [ChainHead.ROW_ID, *([tx.pk] if given else []), content]
+    params += [values[c] for c in columns]
     params += [ChainHead.ROW_ID]
     params += [v for a in accounts for v in (a.pk, a.balance, a.pending)]
     params += [v for leg in tx.postings for v in leg]
@@ -227,23 +230,24 @@ def insert_chained(
 
 def _insert_transactions(txs: Sequence[TxRow]) -> dict[int, int]:
     ids: dict[int, int] = {}
-    per = MAX_PARAMS // len(TX_COLUMNS)
-    columns = ", ".join(TX_COLUMNS)
+    given = txs[0].pk is not None  # ids drawn by the caller (``lib.bulk.allocate``)
+    names = ("id", *TX_COLUMNS) if given else TX_COLUMNS
+    per = MAX_PARAMS // len(names)
     with connection.cursor() as cursor:
         for start in range(0, len(txs), per):
             chunk = txs[start : start + per]
-            row = "(" + ", ".join(["%s"] * len(TX_COLUMNS)) + ")"
+            row = "(" + ", ".join(["%s"] * len(names)) + ")"
             cursor.execute(
-                f"INSERT INTO {TX} ({columns}) VALUES {', '.join([row] * len(chunk))} "
+                f"INSERT INTO {TX} ({', '.join(names)}) VALUES {', '.join([row] * len(chunk))} "
                 "RETURNING seq, id",
-                [v for tx in chunk for v in tx.values()],
+                [v for tx in chunk for v in ([tx.pk] if given else []) + tx.values()],
             )
             ids.update(dict(cursor.fetchall()))
     return ids
 
 
 def _pg_insert(accounts: Sequence[Account], txs: Sequence[TxRow], head_pk: int) -> dict[int, int]:
-    if len(txs) >= COPY_FROM:
+    if len(txs) >= COPY_FROM or txs[0].pk is not None:
         return _pg_copy(accounts, txs, head_pk)
     return _pg_statement(accounts, txs, head_pk)
 
@@ -253,14 +257,19 @@ def _pg_copy(accounts: Sequence[Account], txs: Sequence[TxRow], head_pk: int) ->
     with ``COPY`` (several times faster than any ``INSERT``), then one statement for the account
     caches and the chain head."""
     with connection.cursor() as cursor:
-        # A block of ids in one call: safe because every insert into the transaction table
-        # happens under the chain-head lock, which the caller holds (nobody else draws ids now).
-        cursor.execute(
-            "SELECT setval(s, nextval(s) + %s - 1) FROM pg_get_serial_sequence(%s, 'id') AS s",
-            [len(txs), TX],
-        )
-        last = cursor.fetchone()[0]
-        pks = range(last - len(txs) + 1, last + 1)
+        pks: Sequence[int]
+        if txs[0].pk is not None:  # drawn by the caller (``lib.bulk.allocate``)
+            pks = [tx.pk or 0 for tx in txs]
+        else:
+            # A block of ids in one call: safe because every insert into the transaction table
+            # that does not bring its ids happens under the chain-head lock, which the caller
+            # holds (callers that bring ids drew them with ``nextval``, one at a time).
+            cursor.execute(
+                "SELECT setval(s, nextval(s) + %s - 1) FROM pg_get_serial_sequence(%s, 'id') AS s",
+                [len(txs), TX],
+            )
+            last = cursor.fetchone()[0]
+            pks = range(last - len(txs) + 1, last + 1)
         raw = cursor.cursor  # the driver's cursor: COPY is PostgreSQL's own protocol
         with raw.copy(f"COPY {TX} (id, {', '.join(TX_COLUMNS)}) FROM STDIN") as copy:
             lines = [_copy_line([pk, *tx.values()]) for pk, tx in zip(pks, txs, strict=True)]

@@ -67,6 +67,7 @@ class Prepared:
     reverses: Transaction | None = None
     index: int | None = None  # place in a batch, for error messages
     codes: dict[int, str] = field(default_factory=dict)
+    pk: int | None = None  # the id drawn by the caller (``transfers_post_many(ids=...)``)
 
     def where(self) -> str | None:
         return None if self.index is None else f"transfers[{self.index}]"
@@ -277,6 +278,7 @@ def _rows(specs: Sequence[Prepared], actor: User | None) -> list[store.TxRow]:
                 postings=spec.postings,
                 occurred_db=occurred_db,
                 created_db=created_db,
+                pk=spec.pk,
             )
         )
     return rows

@@ -35,11 +35,15 @@ def transfer_post(
     actor: User | None = None,
     source: models.Model | None = None,
     kind: str = TxKind.TRANSFER,
+    pk: int | None = None,
 ) -> Transaction:
     """Post a balanced transaction: ``postings`` are (account, signed amount) pairs, debit +,
     credit -, each non-zero, summing to zero, each account once. ``occurred_at`` is the value
     date (default now; a date means 00:00 KST that day). ``source`` is the domain record the
     money movement belongs to (a fund contribution, a claim...), kept as a generic reference.
+
+    ``pk``: an id the caller drew from the transaction table's sequence already (so that its
+    own row, written first, could name this transaction).
 
     Errors: ``too_few_postings``, ``zero_amount``, ``amount_not_integer``, ``amount_too_large``,
     ``duplicate_account``, ``unbalanced``, ``account_not_found``, ``insufficient_funds`` (nothing
@@ -53,17 +57,25 @@ def transfer_post(
         kind=kind,
         source=source,
     )
+    spec.pk = pk
     return post_one(spec, actor)
 
 
 def transfers_post_many(
-    *, transfers: Sequence[TransferSpec], actor: User | None = None
+    *,
+    transfers: Sequence[TransferSpec],
+    actor: User | None = None,
+    ids: Sequence[int] | None = None,
 ) -> list[Transaction]:
     """Post many transfers in one database transaction, all or nothing (TigerBeetle's linked
     chain): the accounts are locked once, postings go in with multi-row inserts. Returns the
     transactions in the order given; transfers whose key was already posted with the same
     content return the existing transaction. Any refused transfer refuses the whole batch; the
-    error's ``field`` is ``transfers[i]``."""
+    error's ``field`` is ``transfers[i]``.
+
+    ``ids``: primary keys the caller drew already (``lib.bulk.allocate(Transaction, n)``), one
+    per transfer, in increasing order, so that its own rows can name their transactions and go
+    in before them. A transfer already posted returns its existing transaction (another id)."""
     specs = [
         prepare(
             key=t.idempotency_key,
@@ -76,6 +88,11 @@ def transfers_post_many(
         )
         for i, t in enumerate(transfers)
     ]
+    if ids is not None:
+        if len(ids) != len(specs) or list(ids) != sorted(set(ids)):
+            raise ValueError("ids: one increasing primary key per transfer")
+        for spec, pk in zip(specs, ids, strict=True):
+            spec.pk = pk
     # The first attempt does not look the keys up: new keys are the common case, and a key
     # already taken makes the insert fail (or an account look overdrawn), which sends us to
     # the next attempt, which looks them up and posts only the new transfers.

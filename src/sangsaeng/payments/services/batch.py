@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery, Value
-from django.db.models.functions import Concat
 
 from sangsaeng.accounts.models import User
 from sangsaeng.ledger import services as ledger
 from sangsaeng.ledger.models import Account, Transaction
+from sangsaeng.lib import bulk
 from sangsaeng.lib.errors import Conflict, DomainError, PermissionDenied
 from sangsaeng.locking import lock_claims, lock_programme
 from sangsaeng.partners.models import Company
@@ -188,6 +187,10 @@ class _State:
         self.issued = 0
         self.new: list[Claim] = []
         self.carved: set[int] = set()  # existing claims carved from (to be updated)
+        # Every new operation makes one claim: their ids up front, so a child names its
+        # parent as it is made and the rows go in with one insert.
+        fresh = sum(1 for s in steps if s.key not in known)
+        self.claim_ids = iter(bulk.allocate(Claim, fresh))
 
     def company(self, pk: int | None) -> Company:
         if pk is None:
@@ -255,10 +258,10 @@ class _State:
         if step.amount > free:
             raise escrow_short(max(free, 0))
         self.issued += step.amount
-        step.made = Claim(
-            programme=self.prog, kind=ClaimKind.ISSUE, holder_id=holder.pk, amount=step.amount,
+        step.made = self._claim(
+            kind=ClaimKind.ISSUE, holder_id=holder.pk, amount=step.amount,
             remaining=step.amount, issue_date=step.day, maturity=spec.maturity, depth=0,
-            last_op_date=step.day,
+            last_op_date=step.day, parent_id=None, root_id=None,
         )  # fmt: skip
         step.legs = [(-2, step.amount), (holder.pk, -step.amount)]  # -2: the buyer's deposit
         self.new.append(step.made)
@@ -268,19 +271,22 @@ class _State:
             self.carved.add(node.pk)
         node.remaining -= amount
         node.last_op_date = day
-        child = Claim(
-            programme=self.prog, parent=node, kind=kind, holder_id=holder_id, amount=amount,
-            remaining=amount, issue_date=day, maturity=node.maturity, depth=node.depth + 1,
-            last_op_date=day,
+        child = self._claim(
+            parent_id=node.pk, root_id=node.root_id or node.pk, kind=kind, holder_id=holder_id,
+            amount=amount, remaining=amount, issue_date=day, maturity=node.maturity,
+            depth=node.depth + 1, last_op_date=day,
         )  # fmt: skip
         self.new.append(child)
         return child
 
+    def _claim(self, **values: Any) -> Claim:
+        # Built as saved: they are written by ``bulk.insert_instances`` (nobody calls save()).
+        values = {"id": next(self.claim_ids), "programme_id": self.prog.pk, **values}
+        return bulk.instance(Claim, values, saved=True)
+
     # -- writing ----------------------------------------------------------------------------------
 
     def write(self, actor: User | None, steps: list[_Step]) -> None:
-        self._insert_claims()
-        rows.update_claims([c for c in self.nodes.values() if c.pk in self.carved])
         fresh = [s for s in steps if s.key not in self.known]
         for step in steps:
             step.fingerprint = _fingerprint(step, actor, self.prog)
@@ -291,75 +297,37 @@ class _State:
                     "이 멱등 키로 다른 요청이 이미 처리되었습니다. 새 키를 쓰세요.",
                     field="idempotency_key",
                 )
+        # Our rows go in before the ledger's, their keys checked as they go in: the ledger
+        # holds its chain-head lock from its insert to COMMIT, so the less is left for then,
+        # the less other writers wait (see ``bulk.check_keys_now``).
+        bulk.check_keys_now([Claim, Operation, CashOut], except_=[(Operation, "transaction")])
+        bulk.insert_instances(Claim, self.new)
+        rows.update_claims([c for c in self.nodes.values() if c.pk in self.carved])
         if not fresh:
             return
         involved = {c for s in fresh for c, _ in s.legs} | self._cash_out_holders(fresh)
         accounts = self._accounts(involved)
-        ops = [self._operation(s, actor) for s in fresh]
-        copy = rows.copying()
-        if copy:  # ids first; the rows go in once their ledger transactions are known
-            for op, pk in zip(ops, rows.allocate(Operation, len(ops)), strict=True):
-                op.pk = pk
-        else:
-            ops = Operation.objects.bulk_create(ops)
-        for step, op in zip(fresh, ops, strict=True):
-            step.op = op
+        # Ids first: each ledger transaction names its operation as its source, and each
+        # operation its transaction.
+        tx_ids = bulk.allocate(Transaction, len(fresh))
+        op_ids = bulk.allocate(Operation, len(fresh))
+        for step, pk, tx_id in zip(fresh, op_ids, tx_ids, strict=True):
+            step.op = self._operation(step, actor, pk, tx_id)
+        bulk.insert_instances(Operation, [s.op for s in fresh if s.op is not None])
+        quoted = [s for s in fresh if s.quote is not None]
         cash_outs = [
-            cash_out_row(s.op, s.node, s.made, s.quote)
-            for s in fresh
+            cash_out_row(s.op, s.node, s.made, s.quote, pk)
+            for s, pk in zip(quoted, bulk.allocate(CashOut, len(quoted)), strict=True)
             if s.quote is not None and s.op is not None and s.node is not None and s.made
         ]
-        if not copy:
-            CashOut.objects.bulk_create(cash_outs)
+        bulk.insert_instances(CashOut, cash_outs)
         txs = ledger.transfers_post_many(
-            transfers=[self._transfer(s, accounts) for s in fresh], actor=actor
+            transfers=[self._transfer(s, accounts) for s in fresh], actor=actor, ids=tx_ids
         )
-        for step, posted in zip(fresh, txs, strict=True):
-            assert step.op is not None
-            step.op.transaction = posted
-        if copy:
-            rows.copy_insert(Operation, ops)
-            for cash_out, pk in zip(cash_outs, rows.allocate(CashOut, len(cash_outs)), strict=True):
-                cash_out.pk = pk
-            rows.copy_insert(CashOut, cash_outs)
-            return
-        # Link each operation to its transaction in one statement (``bulk_update`` would
-        # build a CASE of a thousand branches): the ledger key is ``payments:<our key>``.
-        tx = Transaction.objects.filter(
-            idempotency_key=Concat(Value("payments:"), OuterRef("idempotency_key"))
-        )
-        ids = [s.op.pk for s in fresh if s.op is not None]
-        Operation.objects.filter(pk__in=ids).update(transaction=Subquery(tx.values("pk")[:1]))
-
-    def _insert_claims(self) -> None:
-        """Insert the new claims parents first (a child needs its parent's pk). The parents
-        are read from the in-memory objects (``fields_cache``): touching ``claim.parent`` after
-        changing ``parent_id`` would fetch each one from the database again."""
-        parents = {id(c): c.parent for c in self.new}
-
-        def ready_to_insert(claim: Claim) -> bool:
-            parent = parents[id(claim)]
-            return parent is None or parent.pk is not None
-
-        if rows.copying():  # parents come before their children in ``new``
-            for claim, pk in zip(self.new, rows.allocate(Claim, len(self.new)), strict=True):
-                claim.pk = pk
-                parent = parents[id(claim)]
-                if parent is not None:
-                    claim.parent = parent
-                    claim.root_id = parent.root_id or parent.pk
-            rows.copy_insert(Claim, self.new)
-            return
-        pending = list(self.new)
-        while pending:
-            ready = [c for c in pending if ready_to_insert(c)]
-            for claim in ready:
-                parent = parents[id(claim)]
-                if parent is not None:
-                    claim.parent = parent  # sets parent_id now that the parent has one
-                    claim.root_id = parent.root_id or parent.pk
-            Claim.objects.bulk_create(ready)
-            pending = [c for c in pending if c.pk is None]
+        if [tx.pk for tx in txs] != tx_ids:
+            # A ledger key was taken meanwhile (it cannot be, since the operation's key was
+            # free): start again, which looks everything up.
+            raise IntegrityError("payments: a ledger key was already taken")
 
     def _cash_out_holders(self, steps: list[_Step]) -> set[int]:
         holders = {s.node.holder_id for s in steps if s.quote is not None and s.node is not None}
@@ -374,19 +342,24 @@ class _State:
         found[-2] = self.prog.deposit_account
         return found
 
-    def _operation(self, step: _Step, actor: User | None) -> Operation:
-        kind = step.spec.kind
+    def _operation(self, step: _Step, actor: User | None, pk: int, tx_id: int) -> Operation:
         made = step.made
         assert made is not None
         node = step.node
-        return Operation(
-            programme=self.prog, kind=kind, idempotency_key=step.key,
-            fingerprint=step.fingerprint, amount=step.amount, value_date=step.day,
-            claim=node, result_claim=made,
-            company_id=self.prog.buyer_id if node is None else node.holder_id,
-            counterparty_id=made.holder_id,
-            details=step.quote.as_json() if step.quote else {},
-            actor=actor if actor is not None and actor.pk else None,
+        return bulk.instance(
+            Operation,
+            {
+                "id": pk, "programme_id": self.prog.pk, "kind": step.spec.kind,
+                "idempotency_key": step.key, "fingerprint": step.fingerprint,
+                "amount": step.amount, "value_date": step.day,
+                "claim_id": None if node is None else node.pk, "result_claim_id": made.pk,
+                "company_id": self.prog.buyer_id if node is None else node.holder_id,
+                "counterparty_id": made.holder_id,
+                "details": step.quote.as_json() if step.quote else {},
+                "actor_id": actor.pk if actor is not None and actor.pk else None,
+                "transaction_id": tx_id,
+            },
+            saved=True,
         )  # fmt: skip
 
     def _transfer(self, step: _Step, accounts: dict[int, Account]) -> ledger.TransferSpec:

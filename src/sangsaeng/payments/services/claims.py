@@ -6,12 +6,15 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet, Sum
+from django.utils import timezone
 
 from sangsaeng.accounts.audit import audit_record, diff, snapshot
 from sangsaeng.accounts.models import AuditAction, User
+from sangsaeng.ledger import services as ledger
 from sangsaeng.ledger.models import Account
+from sangsaeng.lib import bulk
 from sangsaeng.lib.errors import Conflict, DomainError, NotFound
 from sangsaeng.locking import lock_claims, lock_insolvency, lock_programme, lock_tree
 from sangsaeng.partners.models import Company
@@ -40,7 +43,6 @@ from sangsaeng.payments.services.common import (
     load_programme,
     not_before,
     once,
-    op_accounts,
     pricing_of,
     record,
     replay,
@@ -149,23 +151,27 @@ def claim_split(
     def write() -> Operation:
         with transaction.atomic():
             (node,) = lock_claims([claim.pk], related=True)
-            found = replay(key, fp)
-            if found is not None:
-                return found
             prog = node.programme
-            facts = OpLookups({node.holder_id, to.pk}, {(node.holder_id, to.pk)})
+            owners = [node.holder_id, to.pk]
+            facts = OpLookups(
+                set(owners), {(node.holder_id, to.pk)}, key=key, programme=prog, owners=owners
+            )
+            if facts.replayed is not None:
+                return replay(key, fp) or _gone(key)
             check_split(prog, node, to, amount, day, facts)
-            child = _child(node, ClaimKind.SPLIT, to.pk, amount, day)
-            accounts = op_accounts(prog, [node.holder_id, to.pk])
+            accounts = facts.accounts(prog, owners)
             legs = [(accounts[node.holder_id], amount), (accounts[to.pk], -amount)]
-            return record(
-                programme=prog, kind=OperationKind.SPLIT, key=key, fingerprint=fp, actor=actor,
-                amount=amount, day=day, legs=legs, tx_kind=book.KIND_SPLIT,
-                memo=f"#{node.pk} {node.holder.name} → {to.name} {amount:,}원 (#{child.pk})",
-                claim=node, result_claim=child, company_id=node.holder_id, counterparty=to,
+            return _carve_and_record(
+                node, prog, ClaimKind.SPLIT, to.pk, amount, day, actor=actor, key=key,
+                fingerprint=fp, op_kind=OperationKind.SPLIT, legs=legs, tx_kind=book.KIND_SPLIT,
+                memo=f"#{node.pk} {node.holder.name} → {to.name} {amount:,}원",
             )  # fmt: skip
 
     return once(key, fp, write, look_first=False)
+
+
+def _gone(key: str) -> Operation:
+    raise AssertionError(f"operation {key!r} found, then not found, under the claim's lock")
 
 
 def check_split(
@@ -183,6 +189,100 @@ def check_split(
             f"보유 잔액({node.remaining:,}원)보다 많이 넘길 수 없습니다.",
             field="amount",
         )
+
+
+def _carve_and_record(
+    node: Claim,
+    prog: Programme,
+    kind: str,
+    holder_id: int,
+    amount: int,
+    day: dt.date,
+    *,
+    actor: User | None,
+    key: str,
+    fingerprint: str,
+    op_kind: str,
+    legs: book.Legs,
+    tx_kind: str,
+    memo: str,
+    quote: pricing.Quote | None = None,
+) -> Operation:
+    """Carve ``amount`` out of the locked ``node`` into a child claim held by ``holder_id``,
+    record the operation (and the cash-out's price) and post its ledger transaction.
+
+    On PostgreSQL the claim update, the child, the operation and the cash-out are one
+    statement (data-modifying CTEs) that also draws the ledger transaction's id, so the
+    operation names it from the start and the ledger's own statement is the only other write:
+    two round trips instead of five or six. Elsewhere, row by row."""
+    if connection.vendor != "postgresql":
+        child = _child(node, kind, holder_id, amount, day)
+        op = record(
+            programme=prog, kind=op_kind, key=key, fingerprint=fingerprint, actor=actor,
+            amount=amount, day=day, legs=legs, tx_kind=tx_kind, memo=f"{memo} (#{child.pk})",
+            claim=node, result_claim=child, company_id=node.holder_id,
+            counterparty_id=holder_id, details=quote.as_json() if quote else {},
+        )  # fmt: skip
+        if quote is not None:
+            cash_out_row(op, node, child, quote).save(force_insert=True)
+        return op
+    node.remaining -= amount
+    node.last_op_date = day
+    child = bulk.instance(
+        Claim,
+        {
+            "programme_id": node.programme_id, "parent_id": node.pk,
+            "root_id": node.root_id or node.pk, "kind": kind, "holder_id": holder_id,
+            "amount": amount, "remaining": amount, "issue_date": day, "maturity": node.maturity,
+            "depth": node.depth + 1, "last_op_date": day, "created_at": timezone.now(),
+        },
+    )  # fmt: skip
+    op = bulk.instance(
+        Operation,
+        {
+            "programme_id": prog.pk, "kind": op_kind, "idempotency_key": key,
+            "fingerprint": fingerprint, "amount": amount, "value_date": day,
+            "claim_id": node.pk, "company_id": node.holder_id, "counterparty_id": holder_id,
+            "details": quote.as_json() if quote else {},
+            "actor_id": actor.pk if actor is not None and actor.pk else None,
+            "created_at": child.created_at,
+        },
+    )  # fmt: skip
+    claims = connection.ops.quote_name(Claim._meta.db_table)
+    c_sql, c_params = bulk.insert_select(Claim, child, {}, "")
+    o_sql, o_params = bulk.insert_select(
+        Operation, op,
+        {"result_claim_id": "c.id",
+         "transaction_id": "nextval(pg_get_serial_sequence('ledger_transaction', 'id'))"},
+        "FROM c",
+    )  # fmt: skip
+    sql = (
+        f"WITH u AS (UPDATE {claims} SET remaining = %s, last_op_date = %s WHERE id = %s), "
+        f"c AS ({c_sql} RETURNING id), "
+        f"o AS ({o_sql} RETURNING id, result_claim_id, transaction_id)"
+    )
+    params = [node.remaining, day, node.pk, *c_params, *o_params]
+    if quote is not None:
+        row = cash_out_row(op, node, child, quote)
+        k_sql, k_params = bulk.insert_select(
+            CashOut, row, {"operation_id": "o.id", "bank_claim_id": "o.result_claim_id"},
+            "FROM o",
+        )  # fmt: skip
+        sql += f", k AS ({k_sql})"
+        params += k_params
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " SELECT id, result_claim_id, transaction_id FROM o", params)
+        op.pk, child.pk, tx_id = cursor.fetchone()
+    op.result_claim_id = child.pk
+    op.result_claim = child
+    posted = ledger.transfer_post(
+        idempotency_key=f"payments:{key}", postings=book.non_zero(legs), occurred_at=day,
+        memo=f"{memo} (#{child.pk})"[:500], actor=actor, source=op, kind=tx_kind, pk=tx_id,
+    )  # fmt: skip
+    if posted.pk != tx_id:  # the ledger key was taken: cannot be while the op key was free
+        raise IntegrityError(f"payments: ledger key payments:{key} already taken")
+    op.transaction_id = tx_id
+    return op
 
 
 def _child(node: Claim, kind: str, holder_id: int, amount: int, day: dt.date) -> Claim:
@@ -252,32 +352,27 @@ def claim_cash_out(
     def write() -> Operation:
         with transaction.atomic():
             (node,) = lock_claims([claim.pk], related=True)
-            found = replay(key, fp)
-            if found is not None:
-                return found
             prog = node.programme
-            quote = quote_for(prog, node, amount, day, OpLookups({node.holder_id}))
+            owners = [node.holder_id, prog.bank_id]
+            facts = OpLookups({node.holder_id}, key=key, programme=prog, owners=owners)
+            if facts.replayed is not None:
+                return replay(key, fp) or _gone(key)
+            quote = quote_for(prog, node, amount, day, facts)
             if expected_advance is not None and expected_advance != quote.advance:
                 raise Conflict(
                     "quote_changed",
                     f"조건이 바뀌어 지급액이 {quote.advance:,}원이 되었습니다. 다시 확인하세요.",
                     field="expected_advance",
                 )
-            bank_claim = _child(node, ClaimKind.CASH_OUT, prog.bank_id, quote.amount, day)
-            owners = [node.holder_id, prog.bank_id]
-            accounts = op_accounts(prog, owners, fixed=CASH_OUT_ACCOUNTS)
+            accounts = facts.accounts(prog, owners, fixed=CASH_OUT_ACCOUNTS)
             legs = cash_out_legs(prog, accounts[node.holder_id], accounts[prog.bank_id], quote)
-            op = record(
-                programme=prog, kind=OperationKind.CASH_OUT, key=key, fingerprint=fp,
-                actor=actor, amount=quote.amount, day=day, legs=legs,
-                tx_kind=book.KIND_CASH_OUT,
+            return _carve_and_record(
+                node, prog, ClaimKind.CASH_OUT, prog.bank_id, quote.amount, day, actor=actor,
+                key=key, fingerprint=fp, op_kind=OperationKind.CASH_OUT, legs=legs,
+                tx_kind=book.KIND_CASH_OUT, quote=quote,
                 memo=f"조기현금화 #{node.pk} {node.holder.name} {quote.amount:,}원 "
                 f"(할인 {quote.discount:,}원, 지급 {quote.advance:,}원)",
-                claim=node, result_claim=bank_claim, company_id=node.holder_id,
-                counterparty_id=prog.bank_id, details=quote.as_json(),
             )  # fmt: skip
-            cash_out_row(op, node, bank_claim, quote).save(force_insert=True)
-            return op
 
     return once(key, fp, write, look_first=False)
 
@@ -290,13 +385,20 @@ CASH_OUT_ACCOUNTS = (
 )
 
 
-def cash_out_row(op: Operation, node: Claim, bank_claim: Claim, quote: pricing.Quote) -> CashOut:
-    return CashOut(
-        operation=op, claim=node, bank_claim=bank_claim, amount=quote.amount,
-        days=quote.days, day_count=quote.day_count, rounding=quote.rounding,
-        base_rate=quote.base_rate, spread=quote.spread, system_fee=quote.system_fee,
-        annual_rate=quote.annual_rate, discount=quote.discount, fee=quote.fee,
-        interest=quote.interest, advance=quote.advance,
+def cash_out_row(
+    op: Operation, node: Claim, bank_claim: Claim, quote: pricing.Quote, pk: int | None = None
+) -> CashOut:
+    """The cash-out's row (``pk``: drawn already, for a batch's multi-row insert)."""
+    return bulk.instance(
+        CashOut,
+        {
+            "id": pk, "operation_id": op.pk, "claim_id": node.pk, "bank_claim_id": bank_claim.pk,
+            "amount": quote.amount, "days": quote.days, "day_count": quote.day_count,
+            "rounding": quote.rounding, "base_rate": quote.base_rate, "spread": quote.spread,
+            "system_fee": quote.system_fee, "annual_rate": quote.annual_rate,
+            "discount": quote.discount, "fee": quote.fee, "interest": quote.interest,
+            "advance": quote.advance,
+        },
     )  # fmt: skip
 
 

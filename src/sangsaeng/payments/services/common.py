@@ -9,12 +9,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from django.db import IntegrityError
-from django.db.models import IntegerField, Q, Value
+from django.db import IntegrityError, connection
+from django.db.models import Q
 
 from sangsaeng.accounts.models import User
 from sangsaeng.ledger import services as ledger
 from sangsaeng.ledger.models import Account, Posting
+from sangsaeng.lib import bulk
 from sangsaeng.lib.dates import KST, today_kst
 from sangsaeng.lib.errors import Conflict, DomainError
 from sangsaeng.partners.models import Company, SupplyLink
@@ -87,9 +88,16 @@ def fingerprint_of(kind: str, actor: User | None, **params: Any) -> str:
 
 
 def replay(key: str, fingerprint: str) -> Operation | None:
-    found = Operation.objects.filter(idempotency_key=key).first()
-    if found is None:
+    # By hand: an operation is looked up before almost every write, and nearly always absent.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, fingerprint FROM {Operation._meta.db_table} WHERE idempotency_key = %s",
+            [key],
+        )
+        row = cursor.fetchone()
+    if row is None:
         return None
+    found = Operation.objects.get(pk=row[0])
     if found.fingerprint != fingerprint:
         raise Conflict(
             "idempotency_key_reused",
@@ -182,32 +190,18 @@ def with_accounts(programme: Programme) -> Programme:
     return programme
 
 
-def op_accounts(
-    programme: Programme, owners: list[int], *, fixed: tuple[str, ...] = ()
-) -> dict[int, Account]:
-    """The claim accounts of the companies ``owners`` (by company id) and the programme's
-    ``fixed`` accounts (attached to it), read in one query; a claim account not yet opened is
-    opened."""
-    ids = {getattr(programme, f"{name}_id") for name in fixed} - {None}
-    codes = {book.owed_code(programme.pk, pk): pk for pk in owners}
-    rows = Account.objects.filter(Q(pk__in=list(ids)) | Q(code__in=list(codes)))
-    found: dict[int, Account] = {}
-    by_pk: dict[int, Account] = {}
-    for account in rows:
-        by_pk[account.pk] = account
-        if account.code in codes:
-            found[codes[account.code]] = account
-    for name in fixed:
-        attached = by_pk.get(getattr(programme, f"{name}_id"))
-        if attached is not None:
-            setattr(programme, name, attached)
-    for pk in owners:
-        if pk not in found:
-            found[pk] = book.owed_account(programme, Company.objects.get(pk=pk))
-    return found
-
-
 # -- rules shared by several operations -----------------------------------------------------------
+
+
+def _account_ref(pk: int) -> Account:
+    """An account known by its id only, for a ledger leg: the ledger locks and reads the row
+    (balance, code, rules) itself. Not for reading anything else."""
+    return bulk.instance(Account, {"id": pk}, saved=True)
+
+
+def _day(value: Any) -> Any:
+    """A date read by hand: SQLite returns its ISO text."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def supplies_on(buyer_id: int, supplier_id: int, day: dt.date) -> bool:
@@ -266,42 +260,84 @@ class BatchLookups(Lookups):
 
 class OpLookups(Lookups):
     """The facts one operation needs (insolvency of ``companies``, the supply links of the
-    ``pairs`` (buyer, supplier)), read in one query; anything else is asked as usual."""
+    ``pairs`` (buyer, supplier)), read in one query; anything else is asked as usual.
 
-    def __init__(self, companies: set[int], pairs: set[tuple[int, int]] | None = None) -> None:
+    The same query also answers, when asked: whether an operation with the idempotency ``key``
+    exists (``replayed``: its id), and the ids of ``programme``'s claim accounts of ``owners``
+    (see :meth:`accounts`): a single operation's reads in one round trip."""
+
+    def __init__(
+        self,
+        companies: set[int],
+        pairs: set[tuple[int, int]] | None = None,
+        *,
+        key: str | None = None,
+        programme: Programme | None = None,
+        owners: list[int] | None = None,
+    ) -> None:
+        self.replayed: int | None = None
+        self.owed: dict[int, int] = {}
         self.companies = companies
         self.pairs = set(pairs or ())
         self.declared: dict[int, dt.date] = {}
         self.links: dict[tuple[int, int], list[tuple[dt.date, dt.date | None]]] = {}
-        int_: IntegerField[int, int] = IntegerField()
-        query = (
-            Insolvency.objects.filter(company_id__in=sorted(companies))
-            .order_by()
-            .values_list(
-                Value(0, output_field=int_),
-                "company_id",
-                "company_id",
-                "declared_on",
-                "declared_on",
-            )
+        # By hand (the ORM's compiling of this union cost more than running it).
+        ids = sorted(companies)
+        sql = (
+            "SELECT 0, company_id, company_id, declared_on, declared_on "
+            f"FROM {Insolvency._meta.db_table} WHERE company_id IN ({', '.join(['%s'] * len(ids))})"
         )
+        params: list[Any] = list(ids)
         if self.pairs:
-            which = Q()
-            for buyer, supplier in sorted(self.pairs):
-                which |= Q(buyer_id=buyer, supplier_id=supplier)
-            links = (
-                SupplyLink.objects.filter(which)
-                .order_by()
-                .values_list(
-                    Value(1, output_field=int_), "buyer_id", "supplier_id", "start_date", "end_date"
-                )
+            which = " OR ".join(["(buyer_id = %s AND supplier_id = %s)"] * len(self.pairs))
+            sql += (
+                " UNION ALL SELECT 1, buyer_id, supplier_id, start_date, end_date "
+                f"FROM {SupplyLink._meta.db_table} WHERE {which}"
             )
-            query = query.union(links, all=True)
+            params += [v for pair in sorted(self.pairs) for v in pair]
+        if key is not None:
+            sql += (
+                f" UNION ALL SELECT 2, id, NULL, NULL, NULL FROM {Operation._meta.db_table} "
+                "WHERE idempotency_key = %s"
+            )
+            params.append(key)
+        if programme is not None and owners:
+            codes = {book.owed_code(programme.pk, pk): pk for pk in owners}
+            cases = " ".join(["WHEN %s THEN %s"] * len(codes))
+            sql += (
+                f" UNION ALL SELECT 3, id, CASE code {cases} END, NULL, NULL "
+                f"FROM {Account._meta.db_table} WHERE code IN ({', '.join(['%s'] * len(codes))})"
+            )
+            params += [v for item in codes.items() for v in item] + list(codes)
+        query = []
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for k, a, b, start, end in cursor.fetchall():
+                if k == 2:
+                    self.replayed = a
+                elif k == 3:
+                    self.owed[b] = a
+                else:
+                    query.append((k, a, b, _day(start), _day(end)))
         for kind, a, b, start, end in query:
             if kind == 0:
                 self.declared[a] = start
             else:
                 self.links.setdefault((a, b), []).append((start, end))
+
+    def accounts(
+        self, programme: Programme, owners: list[int], *, fixed: tuple[str, ...] = ()
+    ) -> dict[int, Account]:
+        """The claim accounts of ``owners`` (by company id) as ledger legs need them (their
+        ids: the ledger reads and locks the rows itself), and the programme's ``fixed``
+        accounts attached to it the same way; a claim account not yet opened is opened."""
+        found = {pk: _account_ref(self.owed[pk]) for pk in owners if pk in self.owed}
+        for pk in owners:
+            if pk not in found:
+                found[pk] = book.owed_account(programme, Company.objects.get(pk=pk))
+        for name in fixed:
+            setattr(programme, name, _account_ref(getattr(programme, f"{name}_id")))
+        return found
 
     def supplies(self, buyer_id: int, supplier_id: int, day: dt.date) -> bool:
         if (buyer_id, supplier_id) not in self.pairs:
