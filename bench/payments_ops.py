@@ -236,12 +236,70 @@ def bench_single(
     return time.perf_counter() - started
 
 
+def bench_hot(graph: Graph, clients: int, each: int) -> tuple[float, int, int]:
+    """``clients`` processes at once, each ``each`` single pass-ons and cash-outs of 1,000 won
+    from the same two claims (so the same claim rows and the same two holders' ledger accounts:
+    every operation waits for the others' locks). Returns wall seconds, the won carved out of
+    the two claims as the database says, and what the operations say they carved."""
+    operator, programme, chains = graph
+    day = dt.date(2025, 10, 1)
+    roots = services.operations_post_many(
+        actor=operator,
+        programme=programme,
+        operations=[
+            OpSpec("issue", f"hot-root-{i}", 10**9, day, company_id=chains[0][0],
+                   maturity=day + dt.timedelta(days=90))
+            for i in range(2)
+        ],
+    )  # fmt: skip
+    ids = [op.result_claim_id for op in roots]
+    connection.close()
+    started = time.perf_counter()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(clients) as pool:
+        jobs = [
+            pool.apply_async(_hot_client, (n, ids, chains[0][1], each, day)) for n in range(clients)
+        ]
+        done = sum(job.get() for job in jobs)
+    elapsed = time.perf_counter() - started
+    carved = sum(10**9 - c.remaining for c in Claim.objects.filter(pk__in=ids))
+    return elapsed, carved, done
+
+
+def _hot_client(n: int, ids: list[int], t2_id: int, each: int, day: dt.date) -> int:
+    """One process: ``each`` operations alternating pass-on and cash-out; returns the won
+    they carved."""
+    try:
+        operator = User.objects.get(username="bench-operator-0")
+        to = Company.objects.get(pk=t2_id)
+        claims = list(Claim.objects.filter(pk__in=ids))
+        for i in range(each):
+            claim = claims[i % 2]
+            key = f"hot-{n}-{i}"
+            if i % 2 == 0:
+                services.claim_split(
+                    actor=operator, claim=claim, to=to, amount=1_000, value_date=day,
+                    idempotency_key=key,
+                )  # fmt: skip
+            else:
+                services.claim_cash_out(
+                    actor=operator, claim=claim, amount=1_000, value_date=day,
+                    idempotency_key=key,
+                )  # fmt: skip
+        return each * 1_000
+    finally:
+        connection.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ops", type=int, default=100_000, help="claim operations, batched")
     parser.add_argument("--batch", type=int, default=1000, help="operations per batch")
     parser.add_argument("--single", type=int, default=2000, help="single operations")
     parser.add_argument("--tier1", type=int, default=50, help="tier-1 partners")
+    parser.add_argument(
+        "--clients", type=int, default=8, help="processes on the same claims, single operations"
+    )
     parser.add_argument(
         "--writers", type=int, default=2, help="writer processes (own programmes) in run 2"
     )
@@ -264,6 +322,7 @@ def main() -> None:
             runs.append((label, *bench_batched(graphs, ops, args.batch, "b")))
         operator, programme, chains = graphs[0]
         single = bench_single(operator, programme, chains, args.single)
+        hot = bench_hot(graphs[0], args.clients, args.single // args.clients)
         started = time.perf_counter()
         problems = sum(f.problem_count for f in run_checks())
         verify_s = time.perf_counter() - started
@@ -286,6 +345,13 @@ def main() -> None:
         print(
             f"single: {args.single:,} operations (pass-on / cash-out), one DB transaction each: "
             f"{single:.2f}s = {args.single / single:,.0f} ops/s"
+        )
+        hot_s, carved, expected = hot
+        hot_ops = args.single // args.clients * args.clients
+        print(
+            f"single, {args.clients} processes on the same two claims and accounts: {hot_ops:,} "
+            f"operations in {hot_s:.2f}s = {hot_ops / hot_s:,.0f} ops/s; carved {carved:,} won, "
+            f"expected {expected:,}: " + ("exact" if carved == expected else "MISMATCH")
         )
         print(f"verify (ledger + payments checks): {verify_s:.2f}s, {problems} problem(s)")
         print(f"peak memory (max RSS): {rss_mb:,.0f} MB")
