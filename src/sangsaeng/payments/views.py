@@ -147,36 +147,29 @@ def _render_programme(
 @login_required
 @require_POST
 def deposit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    prog = _programme(user, pk)
-    _guard(user, perms.can_manage(user))
-    form = forms.MoneyForm(request.POST, prefix="deposit")
-    if form.is_valid():
-        try:
-            services.escrow_deposit(
-                actor=user, programme=prog, amount=form.cleaned_data["amount"],
-                value_date=form.cleaned_data["value_date"],
-                idempotency_key=form.cleaned_data["idempotency_key"],
-            )  # fmt: skip
-        except errors.DomainError as exc:
-            _refused(request, form, exc)
-        else:
-            messages.success(request, _("Deposit recorded."))
-            return redirect("payments:programme", pk=prog.pk)
-    return _render_programme(request, user, prog, deposit_form=form)
+    return _escrow_move(request, pk, services.escrow_deposit, "deposit", _("Deposit recorded."))
 
 
 @login_required
 @require_POST
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """The buyer takes back deposit that backs no claim; more than that is refused."""
+    message = _("Withdrawal recorded.")
+    return _escrow_move(request, pk, services.escrow_withdraw, "withdraw", message)
+
+
+def _escrow_move(
+    request: HttpRequest, pk: int, service: Any, prefix: str, done: str
+) -> HttpResponse:
+    """A deposit into or a withdrawal from the programme's escrow (``prefix`` names the form:
+    ``deposit`` or ``withdraw``)."""
     user = _user(request)
     prog = _programme(user, pk)
     _guard(user, perms.can_manage(user))
-    form = forms.MoneyForm(request.POST, prefix="withdraw")
+    form = forms.MoneyForm(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            services.escrow_withdraw(
+            service(
                 actor=user, programme=prog, amount=form.cleaned_data["amount"],
                 value_date=form.cleaned_data["value_date"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
@@ -184,9 +177,10 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         except errors.DomainError as exc:
             _refused(request, form, exc)
         else:
-            messages.success(request, _("Withdrawal recorded."))
+            messages.success(request, done)
             return redirect("payments:programme", pk=prog.pk)
-    return _render_programme(request, user, prog, withdraw_form=form)
+    forms_: dict[str, Any] = {f"{prefix}_form": form}
+    return _render_programme(request, user, prog, **forms_)
 
 
 @login_required
