@@ -26,23 +26,15 @@ import datetime as dt
 import os
 import resource
 import statistics
-import sys
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-SRC = Path(__file__).resolve().parent.parent / "src"
-sys.path.insert(0, str(SRC))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sangsaeng.config.settings")
-TMP = tempfile.mkdtemp(prefix="sangsaeng-bench-")
-os.environ.setdefault("DATA_DIR", TMP)
+import _bench
 
-import django  # noqa: E402
-
-django.setup()
+TMP = _bench.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -59,14 +51,7 @@ from sangsaeng.payments import services  # noqa: E402
 from sangsaeng.payments.models import Claim, Programme  # noqa: E402
 from sangsaeng.payments.services import OpSpec  # noqa: E402
 
-START = dt.date(2025, 1, 2)
-PRICING = {
-    "base_rate": "3.50",
-    "spread_tiers": [[30, "1.30"], [90, "1.40"], [None, "1.50"]],
-    "system_fee": "1.00",
-    "day_count": 365,
-    "rounding": "floor",
-}
+START, PRICING = _bench.START, _bench.PRICING
 
 
 def company(n: int, name: str, kind: str = "sme") -> Company:
@@ -273,7 +258,7 @@ def main() -> None:
                 cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.keep])
                 reuse = cursor.fetchone() is not None
     elif connection.vendor == "sqlite":
-        db["TEST"]["NAME"] = str(Path(TMP) / "bench.sqlite3")
+        db["TEST"]["NAME"] = str(TMP / "bench.sqlite3")
     else:
         db["TEST"]["NAME"] = f"test_sangsaeng_bench_{os.getpid()}"
     if reuse:

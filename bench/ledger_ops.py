@@ -31,15 +31,9 @@ import tempfile
 import time
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parent.parent / "src"
-sys.path.insert(0, str(SRC))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sangsaeng.config.settings")
-TMP = tempfile.mkdtemp(prefix="sangsaeng-bench-")
-os.environ.setdefault("DATA_DIR", TMP)
+import _bench
 
-import django  # noqa: E402
-
-django.setup()
+TMP = _bench.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import DatabaseError, connection, transaction  # noqa: E402
@@ -302,14 +296,7 @@ def main() -> None:
         worker(args.worker, args.single)
         return
 
-    db = settings.DATABASES["default"]
-    if connection.vendor == "sqlite":
-        db["TEST"]["NAME"] = str(Path(TMP) / "bench.sqlite3")
-    else:
-        db["TEST"]["NAME"] = f"test_sangsaeng_ledger_bench_{os.getpid()}"
-    old_name = db["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
+    with _bench.scratch_database(TMP, "test_sangsaeng_ledger_bench"):
         print(f"database: {connection.vendor}; load average {os.getloadavg()[0]:.1f} before")
         accounts = make_accounts(args.accounts)
         report_batched(accounts, args.ops, args.batch)
@@ -324,9 +311,6 @@ def main() -> None:
             f"peak memory (max RSS, main process, baseline data included): {max_rss_mb():,.0f} MB"
         )
         print(f"load average {os.getloadavg()[0]:.1f} after")
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

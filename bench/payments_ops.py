@@ -25,24 +25,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import multiprocessing
-import os
 import resource
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-SRC = Path(__file__).resolve().parent.parent / "src"
-sys.path.insert(0, str(SRC))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sangsaeng.config.settings")
-TMP = tempfile.mkdtemp(prefix="sangsaeng-bench-")
-os.environ.setdefault("DATA_DIR", TMP)
+import _bench
 
-import django  # noqa: E402
+TMP = _bench.setup()
 
-django.setup()
-
-from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from sangsaeng.accounts.models import Role, User  # noqa: E402
@@ -54,14 +43,7 @@ from sangsaeng.payments import services  # noqa: E402
 from sangsaeng.payments.models import Claim, Programme  # noqa: E402
 from sangsaeng.payments.services import OpSpec  # noqa: E402
 
-START = dt.date(2025, 1, 2)
-PRICING = {
-    "base_rate": "3.50",
-    "spread_tiers": [[30, "1.30"], [90, "1.40"], [None, "1.50"]],
-    "system_fee": "1.00",
-    "day_count": 365,
-    "rounding": "floor",
-}
+START, PRICING = _bench.START, _bench.PRICING
 CHAIN = 5  # operations per chain
 
 
@@ -305,14 +287,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    db = settings.DATABASES["default"]
-    if connection.vendor == "sqlite":
-        db["TEST"]["NAME"] = str(Path(TMP) / "bench.sqlite3")
-    else:
-        db["TEST"]["NAME"] = f"bench_payments_{os.getpid()}"  # runs may overlap
-    old_name = db["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
+    with _bench.scratch_database(TMP, "bench_payments"):
         graphs = [make_graph(args.tier1, i) for i in range(max(1, args.writers))]
         ops = args.ops // CHAIN * CHAIN
         runs = [("1 writer", *bench_batched(graphs[:1], ops, args.batch, "a"))]
@@ -355,8 +330,6 @@ def main() -> None:
         )
         print(f"verify (ledger + payments checks): {verify_s:.2f}s, {problems} problem(s)")
         print(f"peak memory (max RSS): {rss_mb:,.0f} MB")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":
