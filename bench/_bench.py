@@ -64,3 +64,49 @@ def scratch_database(tmp: Path, name: str) -> Iterator[None]:
     finally:
         connection.close()  # a failed statement may have left it unusable
         connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def supply_graph(
+    tier1_count: int, first_brn: int, label: str = ""
+) -> tuple[int, int, list[tuple[int, int, int]]]:
+    """Companies and supply links in bulk (a benchmark, not a registry import): a buyer, a bank
+    and ``tier1_count`` tier-1 partners, each with 4 tier-2 suppliers, each with 2 tier-3.
+    Business numbers are made from ``first_brn`` on. Returns the buyer's and the bank's ids and
+    the (tier 1, tier 2, tier 3) company id chains."""
+    from sangsaeng.lib import brn
+    from sangsaeng.partners.models import Company, SupplyLink
+
+    def company(n: int, name: str, kind: str = "sme") -> Company:
+        return Company(
+            name=name, brn=brn.complete(f"{first_brn + n:09d}"), kind=kind, ksic_code="29171",
+            region="gyeonggi",
+        )  # fmt: skip
+
+    rows = [company(0, f"벤치 구매기업{label}", "large"), company(1, "벤치은행", "bank")]
+    n = 2
+    for i in range(tier1_count):
+        rows.append(company(n, f"1차 {i}"))
+        n += 1
+        for j in range(4):
+            rows.append(company(n, f"2차 {i}-{j}"))
+            n += 1
+            for k in range(2):
+                rows.append(company(n, f"3차 {i}-{j}-{k}"))
+                n += 1
+    created = Company.objects.bulk_create(rows)
+    buyer, bank, rest = created[0], created[1], created[2:]
+    links, chains = [], []
+    per_tier1 = 1 + 4 * 3
+    for i in range(tier1_count):
+        block = rest[i * per_tier1 : (i + 1) * per_tier1]
+        t1 = block[0]
+        links.append(SupplyLink(buyer=buyer, supplier=t1, start_date=START))
+        for j in range(4):
+            t2 = block[1 + j * 3]
+            links.append(SupplyLink(buyer=t1, supplier=t2, start_date=START))
+            for k in range(2):
+                t3 = block[2 + j * 3 + k]
+                links.append(SupplyLink(buyer=t2, supplier=t3, start_date=START))
+                chains.append((t1.pk, t2.pk, t3.pk))
+    SupplyLink.objects.bulk_create(links)
+    return buyer.pk, bank.pk, chains

@@ -45,8 +45,7 @@ from django.urls import reverse  # noqa: E402
 
 from sangsaeng.accounts.models import Role, User  # noqa: E402
 from sangsaeng.ledger.models import Posting  # noqa: E402
-from sangsaeng.lib import brn  # noqa: E402
-from sangsaeng.partners.models import Company, SupplyLink  # noqa: E402
+from sangsaeng.partners.models import Company  # noqa: E402
 from sangsaeng.payments import services  # noqa: E402
 from sangsaeng.payments.models import Claim, Programme  # noqa: E402
 from sangsaeng.payments.services import OpSpec  # noqa: E402
@@ -54,43 +53,11 @@ from sangsaeng.payments.services import OpSpec  # noqa: E402
 START, PRICING = _bench.START, _bench.PRICING
 
 
-def company(n: int, name: str, kind: str = "sme") -> Company:
-    return Company(
-        name=name, brn=brn.complete(f"{700_000_000 + n:09d}"), kind=kind, ksic_code="29171",
-        region="gyeonggi",
-    )  # fmt: skip
-
-
 def make_graph(tier1_count: int, programme_count: int) -> tuple[User, list[Programme], list]:
     """Companies and links in bulk; the programmes opened and funded; (t1, t2, t3) chains."""
     operator = User.objects.create(username="bench-operator", role=Role.OPERATOR)
-    rows = [company(0, "벤치 구매기업", "large"), company(1, "벤치은행", "bank")]
-    n = 2
-    for i in range(tier1_count):
-        rows.append(company(n, f"1차 {i}"))
-        n += 1
-        for j in range(4):
-            rows.append(company(n, f"2차 {i}-{j}"))
-            n += 1
-            for k in range(2):
-                rows.append(company(n, f"3차 {i}-{j}-{k}"))
-                n += 1
-    created = Company.objects.bulk_create(rows)
-    buyer, bank, rest = created[0], created[1], created[2:]
-    links, chains = [], []
-    per_tier1 = 1 + 4 * 3
-    for i in range(tier1_count):
-        block = rest[i * per_tier1 : (i + 1) * per_tier1]
-        t1 = block[0]
-        links.append(SupplyLink(buyer=buyer, supplier=t1, start_date=START))
-        for j in range(4):
-            t2 = block[1 + j * 3]
-            links.append(SupplyLink(buyer=t1, supplier=t2, start_date=START))
-            for k in range(2):
-                t3 = block[2 + j * 3 + k]
-                links.append(SupplyLink(buyer=t2, supplier=t3, start_date=START))
-                chains.append((t1.pk, t2.pk, t3.pk))
-    SupplyLink.objects.bulk_create(links)
+    buyer_id, bank_id, chains = _bench.supply_graph(tier1_count, 700_000_000)
+    buyer, bank = Company.objects.get(pk=buyer_id), Company.objects.get(pk=bank_id)
     programmes = []
     for p in range(programme_count):
         programme = services.programme_open(

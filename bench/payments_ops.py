@@ -37,21 +37,13 @@ from django.db import connection, transaction  # noqa: E402
 from sangsaeng.accounts.models import Role, User  # noqa: E402
 from sangsaeng.ledger.invariants import run_checks  # noqa: E402
 from sangsaeng.ledger.models import Posting  # noqa: E402
-from sangsaeng.lib import brn  # noqa: E402
-from sangsaeng.partners.models import Company, SupplyLink  # noqa: E402
+from sangsaeng.partners.models import Company  # noqa: E402
 from sangsaeng.payments import services  # noqa: E402
 from sangsaeng.payments.models import Claim, Programme  # noqa: E402
 from sangsaeng.payments.services import OpSpec  # noqa: E402
 
 START, PRICING = _bench.START, _bench.PRICING
 CHAIN = 5  # operations per chain
-
-
-def company(n: int, name: str, kind: str = "sme") -> Company:
-    return Company(
-        name=name, brn=brn.complete(f"{600_000_000 + n:09d}"), kind=kind, ksic_code="29171",
-        region="gyeonggi",
-    )  # fmt: skip
 
 
 Graph = tuple[User, Programme, list[tuple[int, int, int]]]
@@ -62,34 +54,10 @@ def make_graph(tier1_count: int, number: int = 0) -> Graph:
     operator, the programme and (tier 1, tier 2, tier 3) company id chains. ``number``: graphs
     with different numbers share nothing (their own buyer, bank and partners)."""
     operator = User.objects.create(username=f"bench-operator-{number}", role=Role.OPERATOR)
-    n = number * 100_000
-    rows = [company(n, f"벤치 구매기업 {number}", "large"), company(n + 1, "벤치은행", "bank")]
-    n += 2
-    for i in range(tier1_count):
-        rows.append(company(n, f"1차 {i}"))
-        n += 1
-        for j in range(4):
-            rows.append(company(n, f"2차 {i}-{j}"))
-            n += 1
-            for k in range(2):
-                rows.append(company(n, f"3차 {i}-{j}-{k}"))
-                n += 1
-    created = Company.objects.bulk_create(rows)
-    buyer, bank, rest = created[0], created[1], created[2:]
-    links, chains = [], []
-    per_tier1 = 1 + 4 * 3
-    for i in range(tier1_count):
-        block = rest[i * per_tier1 : (i + 1) * per_tier1]
-        t1 = block[0]
-        links.append(SupplyLink(buyer=buyer, supplier=t1, start_date=START))
-        for j in range(4):
-            t2 = block[1 + j * 3]
-            links.append(SupplyLink(buyer=t1, supplier=t2, start_date=START))
-            for k in range(2):
-                t3 = block[2 + j * 3 + k]
-                links.append(SupplyLink(buyer=t2, supplier=t3, start_date=START))
-                chains.append((t1.pk, t2.pk, t3.pk))
-    SupplyLink.objects.bulk_create(links)
+    buyer_id, bank_id, chains = _bench.supply_graph(
+        tier1_count, 600_000_000 + number * 100_000, f" {number}"
+    )
+    buyer, bank = Company.objects.get(pk=buyer_id), Company.objects.get(pk=bank_id)
     programme = services.programme_open(
         actor=operator, buyer=buyer, bank=bank, name="벤치 상생결제", opened_on=START,
         settings=PRICING, idempotency_key=f"bench-open-{number}",
