@@ -305,7 +305,7 @@ def _copy_text(value: Any) -> str:
 
 
 def _copy_line(values: Sequence[Any]) -> str:
-    return "\t".join(map(_copy_text, values)) + "\n"
+    return "\t".join([str(v) if type(v) is int else _copy_text(v) for v in values]) + "\n"
 
 
 def _values(rows: int, types: Sequence[str]) -> str:

@@ -22,7 +22,7 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, models
 from django.db.models.base import ModelState
 from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
@@ -79,7 +79,9 @@ _DEFAULTS: dict[type[models.Model], tuple[dict[str, Any], list[tuple[str, Callab
 def instance(model: type[M], values: dict[str, Any], *, saved: bool = False) -> M:
     """A ``model`` instance with ``values`` (attribute names) and the fields' defaults for the
     rest, built without ``Model.__init__`` (which costs more than the row's insert). Only for
-    models without ``post_init`` receivers; ``saved``: marked as read from the database."""
+    models without ``post_init`` receivers; ``saved``: marked as read from the database (the
+    default one: Sangsaeng has one database, and ``connection.alias`` costs a thread-local
+    look-up per call)."""
     if model not in _DEFAULTS:
         calls = [(f.attname, f.default) for f in model._meta.concrete_fields if _calls(f)]
         _DEFAULTS[model] = (_defaults(model), calls)
@@ -92,14 +94,14 @@ def instance(model: type[M], values: dict[str, Any], *, saved: bool = False) -> 
     state.update(values)
     obj._state = ModelState()
     obj._state.adding = not saved
-    obj._state.db = connection.alias if saved else None
+    obj._state.db = DEFAULT_DB_ALIAS if saved else None
     return obj
 
 
 def mark_saved(objs: Sequence[models.Model]) -> None:
     for obj in objs:
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = DEFAULT_DB_ALIAS
 
 
 def _text(value: Any) -> str:
@@ -132,7 +134,11 @@ def insert(
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         if copying():
-            text = "".join("\t".join(map(_text, row)) + "\n" for row in rows)
+            # ``str`` straight for integers (most values: ids, amounts), ``_text`` for the rest.
+            text = "".join(
+                "\t".join([str(v) if type(v) is int else _text(v) for v in row]) + "\n"
+                for row in rows
+            )
             raw = cursor.cursor  # the driver's cursor: COPY is PostgreSQL's own protocol
             with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 copy.write(text)

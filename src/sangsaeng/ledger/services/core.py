@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, models, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
 
@@ -297,7 +297,7 @@ def _loaded(row: store.TxRow, pk: int, spec: Prepared) -> Transaction:
     tx.id = pk
     tx._state = ModelState()
     tx._state.adding = False
-    tx._state.db = connection.alias
+    tx._state.db = DEFAULT_DB_ALIAS
     if spec.source_type is not None:
         Transaction.source_type.field.set_cached_value(tx, spec.source_type)
     if spec.reverses is not None:
