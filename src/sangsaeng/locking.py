@@ -232,7 +232,8 @@ def lock_insolvency(company_id: int) -> Insolvency | None:
     the project updates or deletes an insolvency once written today, so this guards a future
     writer rather than a present one. When there is no record yet nothing is locked (a missing
     row cannot be): two first declarations at once both try to insert, and the one-to-one key
-    on the company refuses the second with an ``IntegrityError``."""
+    on the company refuses the second with an ``IntegrityError``, after which
+    ``insolvency_declare`` looks again and answers from the row that won."""
     from sangsaeng.payments.models import Insolvency
 
     return Insolvency.objects.select_for_update().filter(company_id=company_id).first()

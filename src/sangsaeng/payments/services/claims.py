@@ -531,6 +531,15 @@ def insolvency_declare(
     """Mark a company bankrupt from ``declared_on``. Idempotent for the same date."""
     require_manage(actor)
     day = value_day(declared_on, "declared_on")
+    try:
+        return _declare(actor, company, day, note, source)
+    except IntegrityError:
+        # A first declaration for the company committed while ours was on its way (there was
+        # no row to lock yet, the one-to-one key refused ours): answer as if it had come first.
+        return _declare(actor, company, day, note, source)
+
+
+def _declare(actor: User, company: Company, day: dt.date, note: str, source: str) -> Insolvency:
     with transaction.atomic():
         found = lock_insolvency(company.pk)
         if found is not None:

@@ -486,3 +486,34 @@ def test_insolvency_is_idempotent_for_the_same_date(world):
         services.insolvency_declare(
             actor=world.operator, company=world.t1, declared_on=D(2024, 4, 2)
         )
+
+
+def test_insolvency_declared_twice_at_once_answers_from_the_first(world, monkeypatch):
+    """Two first declarations at once: neither finds a row to lock, the one-to-one key refuses
+    the second insert; it then answers from the row that won (or refuses another date)."""
+    from sangsaeng.payments.models import Insolvency
+    from sangsaeng.payments.services import claims
+
+    first = services.insolvency_declare(
+        actor=world.operator, company=world.t1, declared_on=D(2024, 4, 1)
+    )
+    calls = []
+
+    def lock_missing_once(company_id):  # what the racing request saw: no row yet
+        calls.append(company_id)
+        if len(calls) == 1:
+            return None
+        return Insolvency.objects.filter(company_id=company_id).first()
+
+    monkeypatch.setattr(claims, "lock_insolvency", lock_missing_once)
+    again = services.insolvency_declare(
+        actor=world.operator, company=world.t1, declared_on=D(2024, 4, 1)
+    )
+    assert again.pk == first.pk and len(calls) == 2
+    calls.clear()
+    with pytest.raises(Conflict) as refused:
+        services.insolvency_declare(
+            actor=world.operator, company=world.t1, declared_on=D(2024, 4, 2)
+        )
+    assert refused.value.code == "already_insolvent"
+    assert Insolvency.objects.filter(company=world.t1).count() == 1
