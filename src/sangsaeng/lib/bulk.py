@@ -1,16 +1,20 @@
 """Rows for batches, without the ORM's per-object costs.
 
 A batch of a thousand win-win payment operations makes a thousand claims, operations and
-ledger transactions.
-Building each through ``Model.__init__`` and inserting through ``bulk_create`` cost more than
-the database's own work, so a batch instead:
+ledger transactions. Building each through ``Model.__init__`` and inserting through
+``bulk_create`` cost more than the database's own work, so a batch instead:
 
 * draws the primary keys first (:func:`allocate`), so every row can name its parent, its
   operation and its transaction before anything is written and nothing is updated afterwards;
-* builds the model instances the rules read with :func:`instance` (no ``__init__``, no
-  signals: there are none on these models), or plain tuples for rows nobody reads back;
-* writes the tuples with :func:`insert`: ``COPY`` on PostgreSQL (several times faster than
-  any ``INSERT``), one ``executemany`` on SQLite.
+* builds its instances with :func:`instance` (no ``__init__``, no signals: there are none on
+  these models);
+* writes them with :func:`insert_instances` / :func:`insert`: ``COPY`` on PostgreSQL (several
+  times faster than any ``INSERT``), one ``executemany`` on SQLite;
+* checks its foreign keys as the rows go in (:func:`check_keys_now`).
+
+A single operation reads and writes a few rows by hand in the same spirit (:func:`select_list`,
+:func:`from_row`, :func:`insert_select`): the ORM's compiling of its queries cost more than
+running them.
 """
 
 from __future__ import annotations
