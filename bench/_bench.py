@@ -110,3 +110,39 @@ def supply_graph(
                 chains.append((t1.pk, t2.pk, t3.pk))
     SupplyLink.objects.bulk_create(links)
     return buyer.pk, bank.pk, chains
+
+
+def bare_insert(rows: list[tuple], *, client_side: bool = False) -> float:
+    """The baseline: one ``executemany`` of ``rows`` (transaction id, account id, amount, date)
+    into a bare posting table (a primary key, nothing else) in one transaction; its seconds.
+    Through the project's connection (on PostgreSQL: server-side binding, the statement
+    prepared: psycopg pipelines it), or with ``client_side`` through psycopg's client-side
+    binding cursor (Django's default): the same insert as the driver runs it both ways."""
+    import time
+
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_bare_posting")
+        cursor.execute(
+            "CREATE TABLE bench_bare_posting (id INTEGER PRIMARY KEY, transaction_id BIGINT, "
+            "account_id BIGINT, amount BIGINT, occurred_at TIMESTAMP)"
+            if connection.vendor == "sqlite"
+            else "CREATE TABLE bench_bare_posting (id BIGSERIAL PRIMARY KEY, "
+            "transaction_id BIGINT, account_id BIGINT, amount BIGINT, occurred_at TIMESTAMPTZ)"
+        )
+    sql = (
+        "INSERT INTO bench_bare_posting (transaction_id, account_id, amount, occurred_at) "
+        "VALUES (%s, %s, %s, %s)"
+    )
+    started = time.perf_counter()
+    with transaction.atomic():
+        if client_side:
+            import psycopg
+
+            with psycopg.ClientCursor(connection.connection) as raw:
+                raw.executemany(sql, rows)
+        else:
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, rows)
+    return time.perf_counter() - started

@@ -91,28 +91,16 @@ def bench_batched(accounts: list[Account], ops: int, batch: int) -> float:
     return time.perf_counter() - started
 
 
-def bench_baseline(rows: int, account_ids: list[int]) -> float:
+def bench_baseline(rows: int, account_ids: list[int]) -> tuple[float, float]:
+    """The bare insert through the project's connection, and (PostgreSQL) with client-side
+    binding; their seconds (the second 0.0 on SQLite)."""
     rng = random.Random(2)
     data = [
         (n // 2 + 1, rng.choice(account_ids), (1 if n % 2 else -1) * 1000, BASE)
         for n in range(rows)
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TABLE bench_bare_posting (id INTEGER PRIMARY KEY, transaction_id BIGINT, "
-            "account_id BIGINT, amount BIGINT, occurred_at TIMESTAMP)"
-            if connection.vendor == "sqlite"
-            else "CREATE TABLE bench_bare_posting (id BIGSERIAL PRIMARY KEY, "
-            "transaction_id BIGINT, account_id BIGINT, amount BIGINT, occurred_at TIMESTAMPTZ)"
-        )
-    started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO bench_bare_posting (transaction_id, account_id, amount, occurred_at) "
-            "VALUES (%s, %s, %s, %s)",
-            data,
-        )
-    return time.perf_counter() - started
+    pg = connection.vendor == "postgresql"
+    return _bench.bare_insert(data), _bench.bare_insert(data, client_side=True) if pg else 0.0
 
 
 def bare_single(count: int) -> float:
@@ -240,7 +228,7 @@ def report_batched(accounts: list[Account], ops: int, batch: int) -> None:
     batched = bench_batched(accounts, ops, batch)
     print(f"max RSS after the batched run: {max_rss_mb():,.0f} MB")
     settle()
-    baseline = bench_baseline(postings, [a.pk for a in accounts])
+    baseline, client_side = bench_baseline(postings, [a.pk for a in accounts])
     batched_rate, baseline_rate = postings / batched, postings / baseline
     print(
         f"batched: {ops:,} transfers ({postings:,} postings) in batches of {batch:,}: "
@@ -248,6 +236,12 @@ def report_batched(accounts: list[Account], ops: int, batch: int) -> None:
     )
     print(f"baseline executemany: {postings:,} rows: {baseline:.2f}s = {baseline_rate:,.0f} rows/s")
     print(f"ratio batched / baseline: {batched_rate / baseline_rate:.2f}")
+    if connection.vendor == "postgresql":
+        other = postings / client_side
+        print(
+            f"baseline executemany, client-side binding (Django's default): {other:,.0f} rows/s; "
+            f"ratio batched / it: {batched_rate / other:.2f}"
+        )
 
 
 def settle() -> None:

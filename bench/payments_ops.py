@@ -32,7 +32,7 @@ import _bench
 
 TMP = _bench.setup()
 
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 
 from sangsaeng.accounts.models import Role, User  # noqa: E402
 from sangsaeng.ledger.invariants import run_checks  # noqa: E402
@@ -134,24 +134,9 @@ def _writer(graph: Graph, ops: int, batch: int, tag: str) -> float:
     return time.process_time() - cpu
 
 
-def bench_baseline(rows: int) -> float:
+def bench_baseline(rows: int, *, client_side: bool = False) -> float:
     data = [(n // 2 + 1, n % 1000, (1 if n % 2 else -1) * 1000, START) for n in range(rows)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TABLE bench_bare_posting (id INTEGER PRIMARY KEY, transaction_id BIGINT, "
-            "account_id BIGINT, amount BIGINT, occurred_at TIMESTAMP)"
-            if connection.vendor == "sqlite"
-            else "CREATE TABLE bench_bare_posting (id BIGSERIAL PRIMARY KEY, "
-            "transaction_id BIGINT, account_id BIGINT, amount BIGINT, occurred_at TIMESTAMPTZ)"
-        )
-    started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO bench_bare_posting (transaction_id, account_id, amount, occurred_at) "
-            "VALUES (%s, %s, %s, %s)",
-            data,
-        )
-    return time.perf_counter() - started
+    return _bench.bare_insert(data, client_side=client_side)
 
 
 def bench_single(
@@ -260,6 +245,9 @@ def main() -> None:
         ops = args.ops // CHAIN * CHAIN
         runs = [("1 writer", *bench_batched(graphs[:1], ops, args.batch, "a"))]
         baseline = bench_baseline(runs[0][3])
+        client_side = None
+        if connection.vendor == "postgresql":
+            client_side = bench_baseline(runs[0][3], client_side=True)
         if len(graphs) > 1:
             label = f"{len(graphs)} writers, each its own buyer's programme"
             runs.append((label, *bench_batched(graphs, ops, args.batch, "b")))
@@ -284,7 +272,15 @@ def main() -> None:
         print(
             f"baseline executemany: {runs[0][3]:,} rows into a bare table, one transaction: "
             f"{baseline:.2f}s = {baseline_rate:,.0f} rows/s"
+            + (" (server-side binding, prepared)" if client_side else "")
         )
+        if client_side:
+            other = runs[0][3] / client_side
+            ratios = ", ".join(f"{label} {p / w / other:.3f}" for label, w, _c, p in runs)
+            print(
+                f"baseline executemany, client-side binding (Django's default): "
+                f"{client_side:.2f}s = {other:,.0f} rows/s; ratios to it: {ratios}"
+            )
         print(
             f"single: {args.single:,} operations (pass-on / cash-out), one DB transaction each: "
             f"{single:.2f}s = {args.single / single:,.0f} ops/s"
