@@ -98,6 +98,7 @@ _SQLITE_OPTIONS = {
     ),
 }
 
+
 def _postgres_options() -> dict:
     """Server-side parameter binding, and statements prepared once they have run
     ``DB_PREPARE_THRESHOLD`` times (default 5) on a connection: the hot statements of a payment
