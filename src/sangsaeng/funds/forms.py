@@ -16,10 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from sangsaeng.funds.models import DisbursementStatus, Fund, FundUse, UseKind
 from sangsaeng.funds.validation import FIRST_DAY, LAST_DAY
-from sangsaeng.lib import brn as brn_lib
 from sangsaeng.lib.dates import today_kst
 from sangsaeng.lib.errors import DomainError
-from sangsaeng.partners.models import Company
+from sangsaeng.partners.forms import CompanyByBrn
 from sangsaeng.partners.validation import FieldErrors
 
 # What the services call a field → the form field showing it.
@@ -71,33 +70,6 @@ class FundForm(forms.Form):
             if target and target in self.errors:
                 target = None
             self.add_error(target, item.message)
-
-
-class CompanyByBrn(forms.CharField):
-    """A company picked by its business registration number (the registry is too large for a
-    select box)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 20)
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(attrs={"placeholder": "123-45-67890", "inputmode": "numeric"}),
-        )
-        kwargs.setdefault("help_text", _("Business registration number of a registered company."))
-        super().__init__(**kwargs)
-
-    def clean(self, value: Any) -> Company | None:
-        text = super().clean(value)
-        if not text:
-            return None
-        try:
-            number = brn_lib.normalize(text)
-        except brn_lib.BRNError as exc:
-            raise forms.ValidationError(exc.message, code=exc.code) from None
-        company = Company.objects.filter(brn=number).first()
-        if company is None:
-            raise forms.ValidationError(_("No registered company has this number."))
-        return company
 
 
 class NewFundForm(FundForm):

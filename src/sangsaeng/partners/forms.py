@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sangsaeng.accounts import permissions
 from sangsaeng.accounts.models import User
+from sangsaeng.lib import brn as brn_lib
 from sangsaeng.lib import errors, ksic, regions
 from sangsaeng.partners import queries, services
 from sangsaeng.partners.models import Company, CompanyKind, SupplyLink
@@ -312,3 +313,31 @@ class SupplyLinkForm(ServiceForm):
         if direction == self.SUPPLIER:
             return self.company, other
         return other, self.company
+
+
+class CompanyByBrn(forms.CharField):
+    """A company picked by its business registration number (the registry is too large for a
+    select box), with or without dashes. A number that is malformed or not registered is a
+    field error."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"placeholder": "123-45-67890", "inputmode": "numeric"}),
+        )
+        kwargs.setdefault("help_text", _("Business registration number of a registered company."))
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Company | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            number = brn_lib.normalize(text)
+        except brn_lib.BRNError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+        company = Company.objects.filter(brn=number).first()
+        if company is None:
+            raise forms.ValidationError(_("No registered company has this number."))
+        return company

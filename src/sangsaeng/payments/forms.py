@@ -16,9 +16,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sangsaeng.lib import brn as brn_lib
 from sangsaeng.lib.dates import today_kst
-from sangsaeng.partners.forms import DateInput, ServiceForm
+from sangsaeng.partners.forms import CompanyByBrn, DateInput, ServiceForm
 from sangsaeng.partners.models import Company, CompanyKind
 from sangsaeng.payments.models import Direction, Method, Programme, RoundingChoice
 
@@ -235,33 +234,6 @@ class ReverseForm(KeyedForm):
     def form_field(self, service_field: str) -> str:
         # The key is a hidden input: a refusal about it is shown above the fields.
         return "" if service_field == "idempotency_key" else service_field
-
-
-class CompanyByBrn(forms.CharField):
-    """A company picked by its business registration number (the registry is too large for a
-    select box), with or without dashes."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 20)
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(attrs={"placeholder": "123-45-67890", "inputmode": "numeric"}),
-        )
-        kwargs.setdefault("help_text", _("Business registration number of a registered company."))
-        super().__init__(**kwargs)
-
-    def clean(self, value: Any) -> Any:
-        text = super().clean(value)
-        if not text:
-            return None
-        try:
-            number = brn_lib.normalize(text)
-        except brn_lib.BRNError as exc:
-            raise forms.ValidationError(exc.message) from None
-        company = Company.objects.filter(brn=number).first()
-        if company is None:
-            raise forms.ValidationError(_("No registered company has this number."))
-        return company
 
 
 class InsolvencyForm(ServiceForm):
