@@ -30,7 +30,6 @@ from sangsaeng.payments import forms, queries, ratio, services
 from sangsaeng.payments import permissions as perms
 from sangsaeng.payments.models import (
     Claim,
-    ClaimKind,
     Insolvency,
     OtherPayment,
     Programme,
@@ -437,7 +436,7 @@ def _render_claim(request: HttpRequest, user: User, claim: Claim, **forms_: Any)
     )
     for node in nodes:
         node.insolvent_on = insolvent.get(node.holder_id)  # type: ignore[attr-defined]
-    can_reverse = perms.can_manage(user) and reversible(claim)
+    can_reverse = perms.can_manage(user) and services.reversible(claim)
     context = {
         "claim": claim,
         "nodes": nodes,
@@ -460,18 +459,6 @@ def _render_claim(request: HttpRequest, user: User, claim: Claim, **forms_: Any)
         "cash_outs": claim.cash_outs.select_related("operation").order_by("pk"),
     }
     return render(request, "payments/claim.html", context)
-
-
-def reversible(claim: Claim) -> bool:
-    """Whether the reverse form is offered: the service's rules about the claim itself (not
-    settled, nothing passed on or cashed out from it, not a cash-out, not reversed yet)."""
-    return (
-        claim.reversed_on is None
-        and claim.settled_on is None
-        and claim.kind != ClaimKind.CASH_OUT
-        and claim.remaining == claim.amount
-        and not claim.children.filter(reversed_on__isnull=True).exists()
-    )
 
 
 @login_required
@@ -505,7 +492,7 @@ def claim_reverse(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, done)
             return redirect("payments:claim", pk=claim.pk)
     claim = _claim(user, pk)  # as it is now
-    if not reversible(claim):
+    if not services.reversible(claim):
         # Reversed, passed on or settled meanwhile: the form is no longer offered, so the
         # refusal is said in a message instead.
         for problems in form.errors.values():

@@ -41,7 +41,7 @@ from sangsaeng.payments.services.programmes import (
     programme_open,
     programme_set_pricing,
 )
-from sangsaeng.payments.services.reversals import claim_reverse
+from sangsaeng.payments.services.reversals import claim_reverse, reversible
 
 __all__ = [
     "OpSpec",
@@ -64,6 +64,7 @@ __all__ = [
     "pricing_of",
     "programme_open",
     "programme_set_pricing",
+    "reversible",
     "settle_due",
     "settle_one",
     "supplies_on",

@@ -77,8 +77,34 @@ def claim_reverse(
     return once(key, fp, write, look_first=False)
 
 
+def reversible(claim: Claim) -> bool:
+    """Whether ``claim`` may be reversed as it stands (the rules about the claim itself; the
+    value date and who asks are checked when it is): for pages, to offer the form or not."""
+    try:
+        _check_untouched(claim)
+    except Conflict:
+        return False
+    return True
+
+
 def check_reversible(node: Claim, parent: Claim | None, day: dt.date) -> Operation:
     """The rules of a reversal; returns the operation to reverse."""
+    _check_untouched(node)
+    message = "기준일이 이 채권의 이전 거래일보다 빠릅니다."
+    not_before(day, node.last_op_date, "value_date_before_previous", message)
+    if parent is not None:
+        not_before(day, parent.last_op_date, "value_date_before_previous", message)
+    original = (
+        Operation.objects.select_related("transaction")
+        .filter(result_claim=node, kind__in=[OperationKind.ISSUE, OperationKind.SPLIT])
+        .first()
+    )
+    if original is None or original.transaction is None:  # never: verify checks it
+        raise Conflict("not_posted", "이 채권을 만든 거래가 장부에 없습니다.")
+    return original
+
+
+def _check_untouched(node: Claim) -> None:
     if node.reversed_on is not None:
         raise Conflict(
             "already_reversed", f"이미 {node.reversed_on.isoformat()}에 취소된 채권입니다."
@@ -97,18 +123,6 @@ def check_reversible(node: Claim, parent: Claim | None, day: dt.date) -> Operati
             "이미 넘기거나 현금화한 부분이 있는 채권은 취소할 수 없습니다. "
             "넘긴 채권을 먼저 취소하세요.",
         )
-    message = "기준일이 이 채권의 이전 거래일보다 빠릅니다."
-    not_before(day, node.last_op_date, "value_date_before_previous", message)
-    if parent is not None:
-        not_before(day, parent.last_op_date, "value_date_before_previous", message)
-    original = (
-        Operation.objects.select_related("transaction")
-        .filter(result_claim=node, kind__in=[OperationKind.ISSUE, OperationKind.SPLIT])
-        .first()
-    )
-    if original is None or original.transaction is None:  # never: verify checks it
-        raise Conflict("not_posted", "이 채권을 만든 거래가 장부에 없습니다.")
-    return original
 
 
 def _reverse(
