@@ -7,8 +7,6 @@ double click or a resent form posts once."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -19,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from sangsaeng.lib.dates import today_kst
 from sangsaeng.partners.forms import CompanyByBrn, DateInput, ServiceForm
 from sangsaeng.partners.models import Company, CompanyKind
+from sangsaeng.payments import services
 from sangsaeng.payments.models import Direction, Method, Programme, RoundingChoice
 
 
@@ -104,7 +103,7 @@ class ChangePricingForm(PricingForm):
     def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
         kwargs.setdefault("initial", pricing_initial(programme))
         super().__init__(*args, **kwargs)
-        self.initial.setdefault("shown", pricing_digest(programme))
+        self.initial.setdefault("shown", services.pricing_digest(programme))
 
 
 def pricing_initial(programme: Programme) -> dict[str, Any]:
@@ -118,19 +117,6 @@ def pricing_initial(programme: Programme) -> dict[str, Any]:
         "rounding": programme.rounding,
         "max_term_days": programme.max_term_days,
     }
-
-
-def pricing_digest(programme: Programme) -> str:
-    """A digest of the stored price settings (compared, never shown)."""
-    values = [
-        rate_text(programme.base_rate),
-        json.dumps(programme.spread_tiers, sort_keys=True, default=str),
-        rate_text(programme.system_fee),
-        str(programme.day_count),
-        str(programme.rounding),
-        str(programme.max_term_days),
-    ]
-    return hashlib.sha256("|".join(values).encode()).hexdigest()
 
 
 def rate_text(value: Any) -> str:

@@ -243,10 +243,19 @@ def pricing(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ChangePricingForm(request.POST, prefix="pricing", programme=prog)
     if not form.is_valid():
         return _render_pricing(request, user, prog, form)
-    if form.cleaned_data["shown"] != forms.pricing_digest(prog):
+    try:
+        changed = services.programme_set_pricing(
+            actor=user, programme=prog, settings=form.pricing(),
+            expected=form.cleaned_data["shown"],
+        )  # fmt: skip
+    except errors.DomainError as exc:
+        if exc.code != "pricing_changed":
+            _refused(request, form, exc)
+            return _render_pricing(request, user, prog, form)
         # Keep what was typed, but against the settings now in force.
+        prog = _programme(user, pk)
         data = request.POST.copy()
-        data["pricing-shown"] = forms.pricing_digest(prog)
+        data["pricing-shown"] = services.pricing_digest(prog)
         form = forms.ChangePricingForm(data, prefix="pricing", programme=prog)
         form.is_valid()
         form.add_error(
@@ -257,14 +266,7 @@ def pricing(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         return _render_pricing(request, user, prog, form)
-    try:
-        changed = services.programme_set_pricing(
-            actor=user, programme=prog, settings=form.pricing()
-        )
-    except errors.DomainError as exc:
-        _refused(request, form, exc)
-        return _render_pricing(request, user, prog, form)
-    if forms.pricing_digest(changed) == form.cleaned_data["shown"]:
+    if services.pricing_digest(changed) == form.cleaned_data["shown"]:
         messages.info(request, _("The settings are the same as before: nothing changed."))
     else:
         messages.success(request, _("Pricing changed."))

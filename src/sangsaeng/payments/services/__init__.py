@@ -38,6 +38,7 @@ from sangsaeng.payments.services.common import (
 from sangsaeng.payments.services.programmes import (
     escrow_deposit,
     escrow_withdraw,
+    pricing_digest,
     programme_open,
     programme_set_pricing,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "insolvent_on",
     "operations_post_many",
     "outstanding_total",
+    "pricing_digest",
     "pricing_of",
     "programme_open",
     "programme_set_pricing",

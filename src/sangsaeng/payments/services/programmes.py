@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +12,7 @@ from django.db import transaction
 
 from sangsaeng.accounts.audit import audit_record, diff, snapshot
 from sangsaeng.accounts.models import AuditAction, User
-from sangsaeng.lib.errors import DomainError
+from sangsaeng.lib.errors import Conflict, DomainError
 from sangsaeng.locking import lock_programme
 from sangsaeng.partners.models import Company, CompanyKind
 from sangsaeng.payments import book, pricing
@@ -120,15 +122,35 @@ def programme_open(
     return load_programme(once(key, fp, write).programme_id)
 
 
+def pricing_digest(programme: Programme) -> str:
+    """A digest of the programme's stored price settings (compared, never shown): what a page
+    showed, so that a change made from it can be refused if the settings moved meanwhile."""
+    data = _snapshot(programme, PRICING_FIELDS)
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def programme_set_pricing(
-    *, actor: User, programme: Programme, settings: dict[str, Any], source: str = "web"
+    *,
+    actor: User,
+    programme: Programme,
+    settings: dict[str, Any],
+    source: str = "web",
+    expected: str | None = None,
 ) -> Programme:
     """Change the price settings (e.g. when the base rate moves). Cash-outs already made keep
-    the price they were made at (``CashOut`` records it); setting the same values is a no-op."""
+    the price they were made at (``CashOut`` records it); setting the same values is a no-op.
+    ``expected``: the :func:`pricing_digest` of the settings the change was made against; if
+    someone changed them since, the change is refused (``pricing_changed``), checked under the
+    programme's lock so that two changes cannot both pass."""
     require_manage(actor)
     fields = _pricing_fields(settings)
     with transaction.atomic():
         current = lock_programme(programme.pk)
+        if expected is not None and pricing_digest(current) != expected:
+            raise Conflict(
+                "pricing_changed",
+                "다른 사람이 조건을 바꿨습니다. 바뀐 조건을 확인하고 다시 저장하세요.",
+            )
         before = _snapshot(current, PRICING_FIELDS)
         for name, value in fields.items():
             setattr(current, name, value)

@@ -517,3 +517,33 @@ def test_insolvency_declared_twice_at_once_answers_from_the_first(world, monkeyp
         )
     assert refused.value.code == "already_insolvent"
     assert Insolvency.objects.filter(company=world.t1).count() == 1
+
+
+def test_a_pricing_change_made_against_stale_settings_is_refused(world):
+    """``expected`` is the digest of the settings a page showed: checked under the programme's
+    lock, a change made meanwhile refuses it and nothing is written."""
+    from sangsaeng.accounts.models import AuditEntry
+
+    prog = world.programme
+    shown = services.pricing_digest(prog)
+    settings = services.pricing_of(prog)
+    base = {
+        "base_rate": "3.00", "spread_tiers": [[None, str(settings.spread_tiers[-1].spread)]],
+        "system_fee": str(prog.system_fee), "day_count": prog.day_count,
+        "rounding": prog.rounding, "max_term_days": prog.max_term_days,
+    }  # fmt: skip
+    services.programme_set_pricing(actor=world.operator, programme=prog, settings=base)
+    audits = AuditEntry.objects.count()
+    with pytest.raises(Conflict) as refused:
+        services.programme_set_pricing(
+            actor=world.operator, programme=prog, settings={**base, "base_rate": "4.00"},
+            expected=shown,
+        )  # fmt: skip
+    assert refused.value.code == "pricing_changed"
+    prog.refresh_from_db()
+    assert str(prog.base_rate.normalize()) == "3" and AuditEntry.objects.count() == audits
+    changed = services.programme_set_pricing(
+        actor=world.operator, programme=prog, settings={**base, "base_rate": "4.00"},
+        expected=services.pricing_digest(prog),
+    )  # fmt: skip
+    assert str(changed.base_rate.normalize()) == "4"

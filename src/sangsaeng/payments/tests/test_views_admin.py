@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from sangsaeng.accounts.models import AuditEntry, User
 from sangsaeng.lib import brn as brn_lib
-from sangsaeng.payments import forms, queries, services
+from sangsaeng.payments import queries, services
 from sangsaeng.payments.models import CashOut, Claim, Insolvency, Operation, Programme
 from sangsaeng.payments.tests.conftest import (
     SETTINGS,
@@ -301,7 +301,7 @@ def test_partners_auditors_and_consultants_cannot_use_these_pages(tree, auditor,
     pricing = reverse("payments:pricing", args=[prog.pk])
     withdraw = reverse("payments:withdraw", args=[prog.pk])
     insolvencies = reverse("payments:insolvencies")
-    shown = forms.pricing_digest(prog)
+    shown = services.pricing_digest(prog)
     withdrawal = {"withdraw-amount": "1000", "withdraw-idempotency_key": key()}
     declare = {"insolvency-company": world.t1.brn, "insolvency-declared_on": "2024-03-10"}
     before = (tx_count(), AuditEntry.objects.count())
