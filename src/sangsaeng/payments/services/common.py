@@ -309,21 +309,18 @@ class OpLookups(Lookups):
                 f"FROM {Account._meta.db_table} WHERE code IN ({', '.join(['%s'] * len(codes))})"
             )
             params += [v for item in codes.items() for v in item] + list(codes)
-        query = []
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            for k, a, b, start, end in cursor.fetchall():
-                if k == 2:
-                    self.replayed = a
-                elif k == 3:
-                    self.owed[b] = a
-                else:
-                    query.append((k, a, b, _day(start), _day(end)))
-        for kind, a, b, start, end in query:
+            rows = cursor.fetchall()
+        for kind, a, b, start, end in rows:
             if kind == 0:
-                self.declared[a] = start
+                self.declared[a] = _day(start)
+            elif kind == 1:
+                self.links.setdefault((a, b), []).append((_day(start), _day(end)))
+            elif kind == 2:
+                self.replayed = a
             else:
-                self.links.setdefault((a, b), []).append((start, end))
+                self.owed[b] = a
 
     def accounts(
         self, programme: Programme, owners: list[int], *, fixed: tuple[str, ...] = ()
