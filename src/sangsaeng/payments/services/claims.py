@@ -46,6 +46,7 @@ from sangsaeng.payments.services.common import (
     pricing_of,
     record,
     replay,
+    replayed,
     value_day,
 )
 
@@ -157,7 +158,7 @@ def claim_split(
                 set(owners), {(node.holder_id, to.pk)}, key=key, programme=prog, owners=owners
             )
             if facts.replayed is not None:
-                return replay(key, fp) or _gone(key)
+                return replayed(facts.replayed, fp)
             check_split(prog, node, to, amount, day, facts)
             accounts = facts.accounts(prog, owners)
             legs = [(accounts[node.holder_id], amount), (accounts[to.pk], -amount)]
@@ -168,10 +169,6 @@ def claim_split(
             )  # fmt: skip
 
     return once(key, fp, write, look_first=False)
-
-
-def _gone(key: str) -> Operation:
-    raise AssertionError(f"operation {key!r} found, then not found, under the claim's lock")
 
 
 def check_split(
@@ -356,7 +353,7 @@ def claim_cash_out(
             owners = [node.holder_id, prog.bank_id]
             facts = OpLookups({node.holder_id}, key=key, programme=prog, owners=owners)
             if facts.replayed is not None:
-                return replay(key, fp) or _gone(key)
+                return replayed(facts.replayed, fp)
             quote = quote_for(prog, node, amount, day, facts)
             if expected_advance is not None and expected_advance != quote.advance:
                 raise Conflict(

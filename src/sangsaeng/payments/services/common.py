@@ -91,13 +91,16 @@ def replay(key: str, fingerprint: str) -> Operation | None:
     # By hand: an operation is looked up before almost every write, and nearly always absent.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, fingerprint FROM {Operation._meta.db_table} WHERE idempotency_key = %s",
-            [key],
+            f"SELECT id FROM {Operation._meta.db_table} WHERE idempotency_key = %s", [key]
         )
         row = cursor.fetchone()
-    if row is None:
-        return None
-    found = Operation.objects.get(pk=row[0])
+    return None if row is None else replayed(row[0], fingerprint)
+
+
+def replayed(op_id: int, fingerprint: str) -> Operation:
+    """The operation ``op_id`` already recorded under the request's key, if the request is the
+    same (``fingerprint``); a different one under that key is refused."""
+    found = Operation.objects.get(pk=op_id)
     if found.fingerprint != fingerprint:
         raise Conflict(
             "idempotency_key_reused",
