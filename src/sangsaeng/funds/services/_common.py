@@ -1,6 +1,6 @@
 """What every fund service shares: the permission check, idempotency keys and replays, the
 shortfall errors and the posting wrapper. (The fund lock, ``lock_fund``, lives in
-``sangsaeng.locking``; it is re-exported here.)"""
+``sangsaeng.locking`` with every other lock.)"""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from sangsaeng.ledger.models import Account, Posting, Transaction
 from sangsaeng.lib.dates import KST
 from sangsaeng.lib.errors import Conflict, DomainError
 from sangsaeng.lib.money import format_krw
-from sangsaeng.locking import lock_fund as lock_fund  # re-exported (contributions, allocations)
 
 R = TypeVar("R", bound=models.Model)
 Legs = Sequence[tuple[Account, int]]

@@ -12,7 +12,6 @@ from sangsaeng.funds.services._common import (
     audit_create,
     insufficient,
     ledger_key,
-    lock_fund,
     post,
     replay,
     require_runner,
@@ -24,6 +23,7 @@ from sangsaeng.funds.services.contributions import check_open
 from sangsaeng.funds.validation import clean_amount, clean_date, clean_text, raise_if
 from sangsaeng.ledger.models import Account
 from sangsaeng.ledger.services import legs
+from sangsaeng.locking import lock_fund
 from sangsaeng.partners.validation import FieldError
 
 ALLOCATION_FIELDS = (

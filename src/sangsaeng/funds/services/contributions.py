@@ -11,7 +11,6 @@ from sangsaeng.funds.models import KIND_CONTRIBUTION, Campaign, Contribution, Fu
 from sangsaeng.funds.services._common import (
     audit_create,
     ledger_key,
-    lock_fund,
     post,
     replay,
     require_runner,
@@ -20,6 +19,7 @@ from sangsaeng.funds.services._common import (
 from sangsaeng.funds.validation import clean_amount, clean_date, clean_text, raise_if
 from sangsaeng.ledger.services import legs
 from sangsaeng.lib.errors import Conflict
+from sangsaeng.locking import lock_fund
 from sangsaeng.partners.models import Company
 from sangsaeng.partners.validation import FieldError
 
