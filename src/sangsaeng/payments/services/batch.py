@@ -187,10 +187,15 @@ class _State:
         self.issued = 0
         self.new: list[Claim] = []
         self.carved: set[int] = set()  # existing claims carved from (to be updated)
-        # Every new operation makes one claim: their ids up front, so a child names its
-        # parent as it is made and the rows go in with one insert.
-        fresh = sum(1 for s in steps if s.key not in known)
-        self.claim_ids = iter(bulk.allocate(Claim, fresh))
+        # Every new operation makes one claim, one ledger transaction and, for a cash-out, a
+        # cash-out row: their ids up front (one round trip), so each row names the others as
+        # it is made and every table's rows go in with one insert.
+        fresh = [s for s in steps if s.key not in known]
+        cashing = sum(1 for s in fresh if s.spec.kind == OperationKind.CASH_OUT)
+        self.ids = bulk.allocate_many(
+            {Claim: len(fresh), Operation: len(fresh), Transaction: len(fresh), CashOut: cashing}
+        )
+        self.claim_ids = iter(self.ids[Claim])
 
     def company(self, pk: int | None) -> Company:
         if pk is None:
@@ -307,17 +312,16 @@ class _State:
             return
         involved = {c for s in fresh for c, _ in s.legs} | self._cash_out_holders(fresh)
         accounts = self._accounts(involved)
-        # Ids first: each ledger transaction names its operation as its source, and each
-        # operation its transaction.
-        tx_ids = bulk.allocate(Transaction, len(fresh))
-        op_ids = bulk.allocate(Operation, len(fresh))
+        # Each ledger transaction names its operation as its source, and each operation its
+        # transaction.
+        tx_ids, op_ids = self.ids[Transaction], self.ids[Operation]
         for step, pk, tx_id in zip(fresh, op_ids, tx_ids, strict=True):
             step.op = self._operation(step, actor, pk, tx_id)
         bulk.insert_instances(Operation, [s.op for s in fresh if s.op is not None])
         quoted = [s for s in fresh if s.quote is not None]
         cash_outs = [
             cash_out_row(s.op, s.node, s.made, s.quote, pk)
-            for s, pk in zip(quoted, bulk.allocate(CashOut, len(quoted)), strict=True)
+            for s, pk in zip(quoted, self.ids[CashOut], strict=True)
             if s.quote is not None and s.op is not None and s.node is not None and s.made
         ]
         bulk.insert_instances(CashOut, cash_outs)

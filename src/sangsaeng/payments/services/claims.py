@@ -13,7 +13,7 @@ from django.utils import timezone
 from sangsaeng.accounts.audit import audit_record, diff, snapshot
 from sangsaeng.accounts.models import AuditAction, User
 from sangsaeng.ledger import services as ledger
-from sangsaeng.ledger.models import Account
+from sangsaeng.ledger.models import Account, Transaction
 from sangsaeng.lib import bulk
 from sangsaeng.lib.errors import Conflict, DomainError, NotFound
 from sangsaeng.locking import lock_claims, lock_insolvency, lock_programme, lock_tree
@@ -250,7 +250,7 @@ def _carve_and_record(
     o_sql, o_params = bulk.insert_select(
         Operation, op,
         {"result_claim_id": "c.id",
-         "transaction_id": "nextval(pg_get_serial_sequence('ledger_transaction', 'id'))"},
+         "transaction_id": f"nextval({bulk.sql_literal(bulk.sequence_of(Transaction))})"},
         "FROM c",
     )  # fmt: skip
     sql = (
