@@ -94,7 +94,31 @@ class Pricing:
         )
 
     def annual_rate(self, days: int) -> Decimal:
-        return self.base_rate + self.spread_for(days) + self.system_fee
+        return self.rate_with(self.spread_for(days))
+
+    def rate_with(self, spread: Decimal) -> Decimal:
+        """The annual discount rate (%) of a term whose tier adds ``spread``: base rate +
+        spread + system fee."""
+        return self.base_rate + spread + self.system_fee
+
+    def schedule(self) -> list[TermRate]:
+        """Each tier as the terms it covers and its rates: the table the pricing page shows."""
+        rows, previous = [], 0
+        for tier in self.spread_tiers:
+            rate = self.rate_with(tier.spread)
+            rows.append(TermRate(previous + 1, tier.max_days, tier.spread, rate))
+            previous = tier.max_days or previous
+        return rows
+
+
+@dataclass(frozen=True)
+class TermRate:
+    """Terms of ``from_days`` to ``max_days`` days (``None``: any longer) before maturity."""
+
+    from_days: int
+    max_days: int | None
+    spread: Decimal
+    annual_rate: Decimal
 
 
 @dataclass(frozen=True)
@@ -145,7 +169,7 @@ def quote(pricing: Pricing, *, amount: int, days: int) -> Quote:
             "cash_out_at_maturity", "만기일 이후에는 조기현금화할 수 없습니다.", field="value_date"
         )
     spread = pricing.spread_for(days)
-    rate = pricing.base_rate + spread + pricing.system_fee
+    rate = pricing.rate_with(spread)
     discount = round_won(_accrual(amount, rate, days, pricing.day_count), pricing.rounding)
     fee = round_won(_accrual(amount, pricing.system_fee, days, pricing.day_count), pricing.rounding)
     if discount >= amount:

@@ -9,7 +9,6 @@ see a page but not act gets 403. Writes follow post/redirect/get, so a reload ne
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -274,18 +273,15 @@ def pricing(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_pricing(request: HttpRequest, user: User, prog: Programme, form: Any) -> HttpResponse:
-    tiers, previous = [], 0
-    for tier in prog.spread_tiers:
-        spread = Decimal(str(tier["spread"]))
-        tiers.append(
-            {
-                "from_days": previous + 1,
-                "max_days": tier["max_days"],
-                "spread": forms.rate_text(spread),
-                "rate": forms.rate_text(prog.base_rate + spread + prog.system_fee),
-            }
-        )
-        previous = tier["max_days"] or previous
+    tiers = [
+        {
+            "from_days": row.from_days,
+            "max_days": row.max_days,
+            "spread": forms.rate_text(row.spread),
+            "rate": forms.rate_text(row.annual_rate),
+        }
+        for row in services.pricing_of(prog).schedule()
+    ]
     context = {
         "programme": prog,
         "tiers": tiers,

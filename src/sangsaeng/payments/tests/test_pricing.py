@@ -14,6 +14,7 @@ from sangsaeng.payments.pricing import (
     Pricing,
     Rounding,
     SpreadTier,
+    TermRate,
     clean_pricing,
     clean_rate,
     clean_tiers,
@@ -49,6 +50,19 @@ def test_spread_by_term():
     assert p.spread_for(91) == Decimal("1.50")
     assert p.spread_for(3000) == Decimal("1.50")
     assert p.annual_rate(60) == Decimal("5.90")
+
+
+def test_schedule_lists_each_tier_with_its_terms_and_annual_rate():
+    """The pricing page's table: 1-30 days 3.50 + 1.30 + 1.00 = 5.80 %, 31-90 days 5.90 %,
+    91 days and more 6.00 %; each row's rate is the one ``quote`` charges for its terms."""
+    p = pricing()
+    assert p.schedule() == [
+        TermRate(1, 30, Decimal("1.30"), Decimal("5.80")),
+        TermRate(31, 90, Decimal("1.40"), Decimal("5.90")),
+        TermRate(91, None, Decimal("1.50"), Decimal("6.00")),
+    ]
+    for row in p.schedule():
+        assert quote(p, amount=1_000_000, days=row.from_days).annual_rate == row.annual_rate
 
 
 def test_term_beyond_the_last_tier_is_refused():
