@@ -28,7 +28,6 @@ Rates are percent per year (``Decimal("3.50")`` = 3.5 %) with at most 4 decimal 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -52,12 +51,18 @@ class Rounding(StrEnum):
 
 def round_won(value: Fraction, rule: str) -> int:
     """``value`` (won, exact, not negative) to a whole won by ``rule``."""
+    return round_ratio(value.numerator, value.denominator, rule)
+
+
+def round_ratio(numerator: int, denominator: int, rule: str) -> int:
+    """``numerator / denominator`` won (``denominator`` > 0) to a whole won by ``rule``, in
+    integers: floor, ceiling, or half up (floor of the value plus one half)."""
     if rule == Rounding.FLOOR:
-        return math.floor(value)
+        return numerator // denominator
     if rule == Rounding.CEIL:
-        return math.ceil(value)
+        return -(-numerator // denominator)
     if rule == Rounding.HALF_UP:
-        return math.floor(value + Fraction(1, 2))
+        return (2 * numerator + denominator) // (2 * denominator)
     raise DomainError("rounding_invalid", "반올림 규칙은 floor, half_up, ceil 중 하나입니다.")
 
 
@@ -155,8 +160,12 @@ class Quote:
         }
 
 
-def _accrual(amount: int, rate: Decimal, days: int, day_count: int) -> Fraction:
-    return Fraction(amount) * Fraction(rate) / 100 * days / day_count
+def _accrual(amount: int, rate: Decimal, days: int, day_count: int) -> tuple[int, int]:
+    """amount × rate % × days / day count, exactly, as (numerator, denominator): integers
+    throughout (a ``Fraction`` reduces by gcd at every step, and cost more than the rest of a
+    cash-out's rules)."""
+    numerator, denominator = rate.as_integer_ratio()
+    return amount * numerator * days, denominator * 100 * day_count
 
 
 def quote(pricing: Pricing, *, amount: int, days: int) -> Quote:
@@ -170,8 +179,10 @@ def quote(pricing: Pricing, *, amount: int, days: int) -> Quote:
         )
     spread = pricing.spread_for(days)
     rate = pricing.rate_with(spread)
-    discount = round_won(_accrual(amount, rate, days, pricing.day_count), pricing.rounding)
-    fee = round_won(_accrual(amount, pricing.system_fee, days, pricing.day_count), pricing.rounding)
+    discount = round_ratio(*_accrual(amount, rate, days, pricing.day_count), pricing.rounding)
+    fee = round_ratio(
+        *_accrual(amount, pricing.system_fee, days, pricing.day_count), pricing.rounding
+    )
     if discount >= amount:
         raise DomainError(
             "discount_exceeds_amount", "할인료가 금액 이상이어서 현금화할 수 없습니다."

@@ -1,5 +1,6 @@
 """The cash-out price: rates by term, the discount formula and each rounding rule."""
 
+import math
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
@@ -19,6 +20,7 @@ from sangsaeng.payments.pricing import (
     clean_rate,
     clean_tiers,
     quote,
+    round_ratio,
     round_won,
 )
 
@@ -109,6 +111,54 @@ def test_rounding_rules_on_an_exact_half():
 )  # fmt: skip
 def test_round_won(value, rule, expected):
     assert round_won(value, rule) == expected
+
+
+def _reference(value: Fraction, rule: str) -> int:
+    """Rounding as written before integer maths: ``math`` on exact fractions."""
+    if rule == "floor":
+        return math.floor(value)
+    if rule == "ceil":
+        return math.ceil(value)
+    return math.floor(value + Fraction(1, 2))
+
+
+@given(
+    numerator=st.integers(0, 10**30),
+    denominator=st.integers(1, 10**12),
+    rule=st.sampled_from(list(Rounding)),
+)
+def test_integer_rounding_is_exactly_the_fraction_rounding(numerator, denominator, rule):
+    assert round_ratio(numerator, denominator, rule) == _reference(
+        Fraction(numerator, denominator), rule
+    )
+
+
+@given(
+    amount=st.integers(1, 10**15),
+    days=st.integers(1, 3660),
+    base=st.integers(0, 99_9999),
+    fee=st.integers(0, 99_9999),
+    rule=st.sampled_from(list(Rounding)),
+    day_count=st.sampled_from([365, 360]),
+)
+def test_quote_charges_exactly_the_fraction_formula(amount, days, base, fee, rule, day_count):
+    """The discount and the fee are the exact formula rounded once, for any rate of up to four
+    decimal places (the settings' precision)."""
+    p = pricing(
+        base_rate=Decimal(base).scaleb(-4), system_fee=Decimal(fee).scaleb(-4),
+        spread_tiers=(SpreadTier(None, Decimal("0.0001")),), rounding=rule, day_count=day_count,
+    )  # fmt: skip
+    rate = p.annual_rate(days)
+    exact = Fraction(amount) * Fraction(rate) / 100 * days / day_count
+    try:
+        q = quote(p, amount=amount, days=days)
+    except DomainError as exc:
+        assert exc.code == "discount_exceeds_amount"
+        assert _reference(exact, rule) >= amount
+        return
+    assert q.discount == _reference(exact, rule)
+    fee_exact = Fraction(amount) * Fraction(p.system_fee) / 100 * days / day_count
+    assert q.fee == _reference(fee_exact, rule)
 
 
 def test_refusals():
