@@ -26,6 +26,7 @@ from typing import Any
 from django.db import connection
 
 from sangsaeng.ledger.models import Account, ChainHead, Posting, Transaction
+from sangsaeng.lib import bulk
 from sangsaeng.locking import ledger_chain_lock_sql, lock_ledger_chain
 
 ACCOUNT = Account._meta.db_table
@@ -290,15 +291,12 @@ def _pg_copy(accounts: Sequence[Account], txs: Sequence[TxRow], head_pk: int) ->
     return {tx.seq: pk for pk, tx in zip(pks, txs, strict=True)}
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
 def _copy_text(value: Any) -> str:
     """One value in COPY's text format (``\\N`` for NULL, specials escaped)."""
     if value is None:
         return "\\N"
     if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
+        return bulk.copy_escape(value)
     if isinstance(value, dt.datetime):
         return value.isoformat()
     return str(value)

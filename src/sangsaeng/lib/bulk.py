@@ -153,14 +153,23 @@ def _text(value: Any) -> str:
     if value is None:
         return "\\N"
     if kind is str:
-        return value.translate(_ESCAPES)
+        return copy_escape(value)
     if kind is bool:
         return "t" if value else "f"
     if kind is dt.date or kind is dt.datetime:
         return value.isoformat()
     if kind is Decimal:
         return format(value, "f")  # never an exponent
-    return str(value).translate(_ESCAPES)
+    return copy_escape(str(value))
+
+
+def copy_escape(text: str) -> str:
+    """``text`` for ``COPY``'s text format: backslash, tab, newline and carriage return escaped.
+    Most text has none of them, and two scans in C say so ten times faster than ``translate``
+    copies it (a tab, a newline and a carriage return are not printable)."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    return text.translate(_ESCAPES)
 
 
 def insert(

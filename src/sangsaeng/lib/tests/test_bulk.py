@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 from django.db import connection, transaction
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sangsaeng.accounts.models import AuditEntry
 from sangsaeng.lib import bulk
@@ -54,6 +56,12 @@ def test_allocate_many_is_one_round_trip_on_postgresql(django_assert_max_num_que
 def test_sql_literal_quotes() -> None:
     assert bulk.sql_literal("public.x") == "'public.x'"
     assert bulk.sql_literal("a'b") == "'a''b'"
+
+
+@given(st.text())
+def test_copy_escape_escapes_exactly_the_four_specials(text: str) -> None:
+    table = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+    assert bulk.copy_escape(text) == text.translate(table)
 
 
 def test_insert_instances_writes_rows_as_given() -> None:
