@@ -10,11 +10,13 @@ transaction or reordering the chain changes every hash from there on, which ``ve
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
 
 
+@functools.lru_cache(maxsize=4096)  # a batch's transactions share a few value dates
 def _utc(value: dt.datetime) -> str:
     """``2025-01-02T03:04:05.000006Z``: UTC, always with microseconds."""
     return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
