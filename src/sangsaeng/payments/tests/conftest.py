@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from sangsaeng.accounts.models import Role, User
 from sangsaeng.ledger.invariants import run_checks
@@ -97,3 +98,33 @@ def made(claim: Claim | None) -> Claim:
     """The claim an operation created (it always does when it succeeds)."""
     assert claim is not None
     return claim
+
+
+def login(user: User) -> Client:
+    """A test client signed in as ``user``."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def tree(world: World) -> tuple[World, Claim, Claim]:
+    """100,000,000 deposited on 2024-01-02; a 10,000,000 claim issued on 2024-03-01 to t1,
+    4,000,000 of it passed on to t2 on 2024-03-05."""
+    services.escrow_deposit(
+        actor=world.operator, programme=world.programme, amount=100_000_000,
+        value_date=D(2024, 1, 2), idempotency_key=key(),
+    )  # fmt: skip
+    root = made(
+        services.claim_issue(
+            actor=world.operator, programme=world.programme, holder=world.t1, amount=10_000_000,
+            maturity=D(2024, 4, 30), value_date=D(2024, 3, 1), idempotency_key=key(),
+        ).result_claim
+    )  # fmt: skip
+    child = made(
+        services.claim_split(
+            actor=world.operator, claim=root, to=world.t2, amount=4_000_000,
+            value_date=D(2024, 3, 5), idempotency_key=key(),
+        ).result_claim
+    )  # fmt: skip
+    return world, root, child

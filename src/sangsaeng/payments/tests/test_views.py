@@ -7,44 +7,14 @@ import io
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook
 
-from sangsaeng.accounts.models import User
 from sangsaeng.ledger.models import Transaction
-from sangsaeng.payments import services
-from sangsaeng.payments.models import Claim, OtherPayment
-from sangsaeng.payments.tests.conftest import D, World, key, made
+from sangsaeng.payments.models import OtherPayment
+from sangsaeng.payments.tests.conftest import D, key, login
 
 pytestmark = pytest.mark.django_db
-
-
-def login(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def tree(world: World) -> tuple[World, Claim, Claim]:
-    services.escrow_deposit(
-        actor=world.operator, programme=world.programme, amount=100_000_000,
-        value_date=D(2024, 1, 2), idempotency_key=key(),
-    )  # fmt: skip
-    root = made(
-        services.claim_issue(
-            actor=world.operator, programme=world.programme, holder=world.t1, amount=10_000_000,
-            maturity=D(2024, 4, 30), value_date=D(2024, 3, 1), idempotency_key=key(),
-        ).result_claim
-    )  # fmt: skip
-    child = made(
-        services.claim_split(
-            actor=world.operator, claim=root, to=world.t2, amount=4_000_000,
-            value_date=D(2024, 3, 5), idempotency_key=key(),
-        ).result_claim
-    )  # fmt: skip
-    return world, root, child
 
 
 def test_staff_pages_render(tree):

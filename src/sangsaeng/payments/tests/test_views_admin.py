@@ -7,53 +7,22 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from sangsaeng.accounts.models import AuditEntry, User
+from sangsaeng.accounts.models import AuditEntry
 from sangsaeng.lib import brn as brn_lib
 from sangsaeng.payments import queries, services
-from sangsaeng.payments.models import CashOut, Claim, Insolvency, Operation, Programme
+from sangsaeng.payments.models import CashOut, Insolvency, Operation, Programme
 from sangsaeng.payments.tests.conftest import (
     SETTINGS,
     D,
-    World,
     assert_invariants,
     key,
-    made,
+    login,
     tx_count,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def login(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def tree(world: World) -> tuple[World, Claim, Claim]:
-    """100,000,000 deposited on 2024-01-02; a 10,000,000 claim issued on 2024-03-01 to t1,
-    4,000,000 of it passed on to t2 on 2024-03-05."""
-    services.escrow_deposit(
-        actor=world.operator, programme=world.programme, amount=100_000_000,
-        value_date=D(2024, 1, 2), idempotency_key=key(),
-    )  # fmt: skip
-    root = made(
-        services.claim_issue(
-            actor=world.operator, programme=world.programme, holder=world.t1, amount=10_000_000,
-            maturity=D(2024, 4, 30), value_date=D(2024, 3, 1), idempotency_key=key(),
-        ).result_claim
-    )  # fmt: skip
-    child = made(
-        services.claim_split(
-            actor=world.operator, claim=root, to=world.t2, amount=4_000_000,
-            value_date=D(2024, 3, 5), idempotency_key=key(),
-        ).result_claim
-    )  # fmt: skip
-    return world, root, child
 
 
 def balances(programme: Programme) -> tuple[int, int]:

@@ -13,45 +13,17 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from sangsaeng.accounts.models import Role, User
+from sangsaeng.accounts.models import Role
 from sangsaeng.ledger.models import Account, Transaction
 from sangsaeng.lib.dates import today_kst
 from sangsaeng.partners.models import Company
 from sangsaeng.payments import book, services
 from sangsaeng.payments.models import Claim, Operation, OperationKind
-from sangsaeng.payments.tests.conftest import D, World, assert_invariants, key, made
+from sangsaeng.payments.tests.conftest import D, World, assert_invariants, key, login, made
 from sangsaeng.testing import factories
 
 pytestmark = pytest.mark.django_db
 MATURITY = D(2024, 4, 30)
-
-
-def login(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def tree(world: World) -> tuple[World, Claim, Claim]:
-    """10,000,000 issued to t1 on 2024-03-01, 4,000,000 of it passed on to t2 on 2024-03-05."""
-    services.escrow_deposit(
-        actor=world.operator, programme=world.programme, amount=100_000_000,
-        value_date=D(2024, 1, 2), idempotency_key=key(),
-    )  # fmt: skip
-    root = made(
-        services.claim_issue(
-            actor=world.operator, programme=world.programme, holder=world.t1, amount=10_000_000,
-            maturity=MATURITY, value_date=D(2024, 3, 1), idempotency_key=key(),
-        ).result_claim
-    )  # fmt: skip
-    child = made(
-        services.claim_split(
-            actor=world.operator, claim=root, to=world.t2, amount=4_000_000,
-            value_date=D(2024, 3, 5), idempotency_key=key(),
-        ).result_claim
-    )  # fmt: skip
-    return world, root, child
 
 
 def owed(world: World, company: Company) -> int:
