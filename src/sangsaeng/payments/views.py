@@ -441,10 +441,7 @@ def _render_claim(request: HttpRequest, user: User, claim: Claim, **forms_: Any)
         "holder_insolvent_on": insolvent.get(claim.holder_id),
         "received_from": parent.holder if parent else claim.programme.buyer,
         "can_act": can_act,
-        # A reversed issue is no tree: nothing to settle.
-        "can_settle": perms.can_manage(user)
-        and claim.settled_on is None
-        and not (claim.parent_id is None and claim.reversed_on is not None),
+        "can_settle": perms.can_manage(user) and services.settleable(claim),
         "can_reverse": can_reverse,
         "reverse_form": (forms_.get("reverse_form") or forms.ReverseForm(prefix="reverse"))
         if can_reverse

@@ -27,6 +27,7 @@ from sangsaeng.payments.services.claims import (
     outstanding_total,
     settle_due,
     settle_one,
+    settleable,
 )
 from sangsaeng.payments.services.common import (
     clean_amount,
@@ -69,5 +70,6 @@ __all__ = [
     "reversible",
     "settle_due",
     "settle_one",
+    "settleable",
     "supplies_on",
 ]

@@ -438,12 +438,7 @@ def claim_settle(
             if found is not None:
                 return found
             root = next(n for n in nodes if n.pk == root_id)
-            if root.settled_on is not None:
-                raise Conflict(
-                    "already_settled", f"이미 {root.settled_on.isoformat()}에 결제된 채권입니다."
-                )
-            if root.reversed_on is not None:
-                raise Conflict("claim_reversed", "취소된 채권은 결제할 수 없습니다.")
+            _check_settleable(root)
             if day < root.maturity:
                 raise DomainError(
                     "not_yet_due",
@@ -453,6 +448,29 @@ def claim_settle(
             return _pay_tree(actor, key, fp, root, nodes, day)
 
     return once(key, fp, write)
+
+
+def settleable(claim: Claim) -> bool:
+    """Whether ``claim``'s tree may be settled as it stands (the rules about the tree itself;
+    the value date and who asks are checked when it is): for pages, to offer the form or not.
+    Every node of a tree carries its settlement date, and only a root can be reversed with its
+    tree (a reversed pass-on leaves the rest of the tree to settle), so the claim itself tells."""
+    if claim.parent_id is not None:
+        return claim.settled_on is None
+    try:
+        _check_settleable(claim)
+    except Conflict:
+        return False
+    return True
+
+
+def _check_settleable(root: Claim) -> None:
+    if root.settled_on is not None:
+        raise Conflict(
+            "already_settled", f"이미 {root.settled_on.isoformat()}에 결제된 채권입니다."
+        )
+    if root.reversed_on is not None:
+        raise Conflict("claim_reversed", "취소된 채권은 결제할 수 없습니다.")
 
 
 def _pay_tree(

@@ -114,6 +114,7 @@ def test_an_issue_is_reversed(world, root):
     assert list(queries.tree_roots(world.programme)) == []
     assert list(services.due_roots(MATURITY)) == []
     assert services.settle_due(as_of=MATURITY) == []
+    assert not services.settleable(root)
     refused(
         "claim_reversed",
         lambda: services.claim_settle(
@@ -139,14 +140,18 @@ def test_a_pass_on_is_reversed_and_the_tree_pays_the_parent(world, root):
     assert (row.tier, row.nodes, row.amount, row.retained) == (1, 1, 500_000, 500_000)
     # The root may pass on again; at maturity the tree pays its live nodes, the reversed none.
     again = split(world, root, world.t2, 100_000, D(2024, 3, 7))
+    # A reversed pass-on still belongs to a live tree: its page offers the settlement.
+    assert services.settleable(child) and services.settleable(root)
     settled = services.claim_settle(
         actor=world.operator, claim=root, value_date=MATURITY, idempotency_key=key()
     )
     assert settled.amount == 500_000
     paid = dict(Payout.objects.values_list("claim_id", "amount"))
     assert paid == {root.pk: 400_000, again.pk: 100_000}
-    child.refresh_from_db()
+    for claim in (root, child, again):
+        claim.refresh_from_db()
     assert child.settled_on == MATURITY  # settled with its tree, paid nothing
+    assert not any(services.settleable(c) for c in (root, child, again))
     assert (owed(world, world.t1), owed(world, world.t2)) == (0, 0)
     assert_invariants()
 
