@@ -187,7 +187,7 @@ class SplitForm(MoneyForm):
         )
 
 
-class QuoteForm(forms.Form):
+class QuoteForm(ServiceForm):
     """Asks for a price (GET): nothing is written."""
 
     amount = forms.IntegerField(

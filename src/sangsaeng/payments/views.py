@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from sangsaeng.accounts.models import AuditAction, AuditEntry, User
 from sangsaeng.lib import errors
 from sangsaeng.lib.dates import today_kst
+from sangsaeng.partners.forms import ServiceForm
 from sangsaeng.partners.models import Company
 from sangsaeng.payments import forms, queries, ratio, services
 from sangsaeng.payments import permissions as perms
@@ -66,7 +67,7 @@ def _guard(user: User, allowed: bool) -> None:
         raise PermissionDenied
 
 
-def _refused(request: HttpRequest, form: Any, exc: errors.DomainError) -> None:
+def _refused(request: HttpRequest, form: ServiceForm, exc: errors.DomainError) -> None:
     """Show a service's refusal on the form (or as a message if no field fits)."""
     form.add_domain_error(exc)
     if not form.errors:

@@ -93,6 +93,28 @@ def test_partner_passes_on_and_cashes_out_with_a_quote(tree):
     assert Transaction.objects.count() == before + 1
 
 
+@pytest.mark.parametrize(
+    ("query", "field", "text"),
+    [
+        ({"amount": "0", "value_date": "2024-03-31"}, "amount", "1원 이상"),
+        ({"amount": "-5", "value_date": "2024-03-31"}, "amount", "1원 이상"),
+        ({"amount": "4000001", "value_date": "2024-03-31"}, "amount", "4,000,000"),
+        ({"amount": str(10**22), "value_date": "2024-03-31"}, "amount", ""),
+        ({"amount": "1000", "value_date": "2099-01-01"}, "value_date", ""),
+        ({"amount": "1000", "value_date": "2024-04-30"}, "value_date", ""),  # on maturity
+        ({"amount": "abc"}, "amount", ""),
+    ],
+)
+def test_a_refused_quote_is_a_form_error_not_a_server_error(tree, query, field, text):
+    world, _root, child = tree
+    page = login(world.partner_t2).get(reverse("payments:cash_out", args=[child.pk]), query)
+    assert page.status_code == 200
+    errors = page.context["quote_form"].errors
+    assert field in errors, errors
+    assert text in " ".join(errors[field])
+    assert Transaction.objects.filter(kind="payments.cash_out").count() == 0
+
+
 def test_partner_fence_on_every_page(tree, auditor, consultant):
     world, root, child = tree
     t2 = login(world.partner_t2)
