@@ -46,6 +46,16 @@ def _pricing_fields(data: dict[str, Any]) -> dict[str, Any]:
         raise DomainError(
             "max_term_invalid", "최장 만기는 1~3660일이어야 합니다.", field="max_term_days"
         )
+    last = price.spread_tiers[-1].max_days
+    if last is not None and last < term:
+        # Every claim term up to the longest must have its spread, or a cash-out of a claim
+        # with more days to run than the last tier would have no price.
+        raise DomainError(
+            "spread_tiers_short",
+            f"가산금리 구간이 최장 만기 {term}일까지 닿지 않습니다(마지막 구간 {last}일). "
+            f"마지막 구간의 최대 일수를 비우거나 {term}일 이상으로 하세요.",
+            field="spread_tiers",
+        )
     return {
         "base_rate": price.base_rate,
         "spread_tiers": pricing.tiers_json(price.spread_tiers),

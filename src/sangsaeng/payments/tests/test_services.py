@@ -107,6 +107,23 @@ def test_pricing_is_stored_on_the_programme_and_can_change(world, operator):
     assert p.spread_tiers[0] == {"max_days": 30, "spread": "1.3000"}
 
 
+@pytest.mark.parametrize(
+    ("tiers", "term"), [([[30, "1.3"]], 365), ([[30, "1.3"], [90, "1.4"]], 91)]
+)
+def test_pricing_must_price_every_term_up_to_the_longest(world, operator, tiers, term):
+    settings = {**SETTINGS, "spread_tiers": tiers, "max_term_days": term}
+    with pytest.raises(DomainError) as exc:
+        services.programme_set_pricing(actor=operator, programme=world.programme, settings=settings)
+    assert (exc.value.code, exc.value.field) == ("spread_tiers_short", "spread_tiers")
+    with pytest.raises(DomainError):
+        services.programme_open(
+            actor=operator, buyer=world.buyer, bank=world.bank, name="짧은 구간", settings=settings,
+            opened_on=D(2024, 1, 1), idempotency_key=key(),
+        )  # fmt: skip
+    settings["max_term_days"] = tiers[-1][0]  # the last tier reaches the longest term: fine
+    services.programme_set_pricing(actor=operator, programme=world.programme, settings=settings)
+
+
 def test_deposit_posts_once_on_retry(world):
     k = key()
     args = dict(actor=world.operator, programme=world.programme, amount=5_000, idempotency_key=k,

@@ -185,6 +185,16 @@ def test_pricing_refusals_and_stale_forms_change_nothing(tree):
     assert page.context["form"].errors["base_rate"] == ["금리는 숫자(%)로 입력하세요."]
     page = client.post(url, pricing_body(max_term_days="0", shown=shown))
     assert "max_term_days" in page.context["form"].errors
+    # Tiers that stop short of the longest term would leave longer claims without a price.
+    page = client.post(url, pricing_body(spread_tiers="30:1.30", shown=shown))
+    assert page.status_code == 200
+    assert "최장 만기 180일까지 닿지 않습니다" in page.context["form"].errors["spread_tiers"][0]
+    body = pricing_body(spread_tiers="30:1.30, 200:1.50", shown=shown)
+    assert client.post(url, body).status_code == 302  # past the longest term: every term priced
+    prog.refresh_from_db()
+    assert prog.spread_tiers[-1] == {"max_days": 200, "spread": "1.5000"}
+    shown = client.get(url).context["form"].initial["shown"]
+    audits = AuditEntry.objects.count()
 
     # The same settings again: nothing changes, nothing is audited.
     same = {f"pricing-{k}": v for k, v in client.get(url).context["form"].initial.items()}
