@@ -598,6 +598,8 @@ def holdings(request: HttpRequest, company_id: int, settled: bool = False) -> di
     user = _user(request)
     if not _in_range(company_id) or not perms.can_view_company(user, company_id):
         raise NotFound("not_found", "기업을 찾을 수 없습니다.")
+    if not Company.objects.filter(pk=company_id).exists():
+        raise NotFound("not_found", "기업을 찾을 수 없습니다.")
     return {
         "company_id": company_id,
         "total_retained": queries.holdings_total(user, company_id),

@@ -253,15 +253,19 @@ class ImportForm(KeyedForm):
     file = forms.FileField(label=_("xlsx file"))
 
 
-class PeriodForm(forms.Form):
-    """The ratio report's period (GET). Defaults: the current calendar year."""
+class PeriodForm(ServiceForm):
+    """The ratio report's period (GET). Defaults: the current calendar year. A period that
+    ends before it starts is given as asked; the report refuses it (``period_invalid``)."""
 
     start = forms.DateField(label=_("period start"), required=False, widget=DateInput())
     end = forms.DateField(label=_("period end"), required=False, widget=DateInput())
 
+    @staticmethod
+    def default() -> tuple[dt.date, dt.date]:
+        year = today_kst().year
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
     def period(self) -> tuple[dt.date, dt.date]:
-        today = today_kst()
         data = self.cleaned_data if self.is_valid() else {}
-        start = data.get("start") or dt.date(today.year, 1, 1)
-        end = data.get("end") or dt.date(today.year, 12, 31)
-        return (start, end) if start <= end else (end, start)
+        start, end = self.default()
+        return data.get("start") or start, data.get("end") or end

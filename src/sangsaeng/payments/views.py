@@ -9,6 +9,7 @@ see a page but not act gets 403. Writes follow post/redirect/get, so a reload ne
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -588,9 +589,19 @@ def ratio_report(request: HttpRequest) -> HttpResponse:
 
 
 def _render_ratio(
-    request: HttpRequest, user: User, period: Any, start: Any, end: Any, **forms_: Any
+    request: HttpRequest,
+    user: User,
+    period: forms.PeriodForm,
+    start: dt.date,
+    end: dt.date,
+    **forms_: Any,
 ) -> HttpResponse:
-    rows = ratio.ratio_report(start, end)
+    try:
+        rows = ratio.ratio_report(start, end)
+    except errors.DomainError as exc:  # a period that ends before it starts: said, not swapped
+        period.add_domain_error(exc)
+        start, end = forms.PeriodForm.default()
+        rows = ratio.ratio_report(start, end)
     others = OtherPayment.objects.filter(period_start__gte=start, period_end__lte=end)
     context = {
         "period": period,

@@ -177,9 +177,11 @@ def test_partner_sees_only_its_holdings(api_as, setup):
     t1 = api_as(world.partner_t1)
     tree = t1.get(f"{P}/claims/{root.pk}").json()
     assert [n["id"] for n in tree["nodes"]] == [root.pk, child.pk]
-    # Staff see the whole tree from any node.
+    # Staff see the whole tree from any node; a company that does not exist is not found.
     staff = api_as(world.operator)
     assert len(staff.get(f"{P}/claims/{child.pk}").json()["nodes"]) == 2
+    r = staff.get(f"{P}/companies/999999/holdings")
+    assert (r.status_code, r.json()["code"]) == (404, "not_found")
 
 
 def test_batch_endpoint(api_as, setup):

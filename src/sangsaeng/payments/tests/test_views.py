@@ -200,3 +200,14 @@ def test_settle_and_ratio_pages(tree):
     files: dict[str, Any] = {"import-file": upload, "import-idempotency_key": key()}
     assert client.post(reverse("payments:other_import"), files).status_code == 302
     assert OtherPayment.objects.count() == 2
+
+
+def test_a_reversed_ratio_period_is_said_not_swapped(tree):
+    world, *_ = tree
+    page = login(world.operator).get(
+        reverse("payments:ratio"), {"start": "2024-12-31", "end": "2024-01-01"}
+    )
+    assert page.status_code == 200
+    assert page.context["period"].errors["end"] == ["기간의 끝이 시작보다 빠릅니다."]
+    year = page.context["start"].year
+    assert (page.context["start"], page.context["end"]) == (D(year, 1, 1), D(year, 12, 31))
