@@ -33,6 +33,12 @@ class KeyedForm(ServiceForm):
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", new_key())
 
+    def clean(self) -> dict[str, Any] | None:
+        # The key is a hidden input: "this field is required" next to nothing helps nobody.
+        if self._errors is not None and self._errors.pop("idempotency_key", None):
+            self.add_error(None, _("This form has expired; reload the page and try again."))
+        return super().clean()
+
 
 def value_date_field() -> forms.DateField:
     return forms.DateField(
@@ -156,7 +162,11 @@ class MoneyForm(KeyedForm):
 
 
 class IssueForm(MoneyForm):
-    holder = forms.ModelChoiceField(label=_("tier-1 partner"), queryset=Company.objects.none())
+    holder = forms.ModelChoiceField(
+        label=_("tier-1 partner"),
+        queryset=Company.objects.none(),
+        error_messages={"invalid_choice": _("Choose one of the buyer's own suppliers.")},
+    )
     maturity = forms.DateField(label=_("maturity"), widget=DateInput())
     memo = forms.CharField(label=_("memo"), max_length=200, required=False)
     field_order = ["holder", "amount", "maturity", "value_date", "memo"]
@@ -175,7 +185,11 @@ class IssueForm(MoneyForm):
 
 
 class SplitForm(MoneyForm):
-    to = forms.ModelChoiceField(label=_("pass on to"), queryset=Company.objects.none())
+    to = forms.ModelChoiceField(
+        label=_("pass on to"),
+        queryset=Company.objects.none(),
+        error_messages={"invalid_choice": _("Choose one of the holder's own suppliers.")},
+    )
     field_order = ["to", "amount", "value_date"]
 
     def __init__(self, *args: Any, holder_id: int, **kwargs: Any) -> None:

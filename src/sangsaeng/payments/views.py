@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -69,10 +69,12 @@ def _guard(user: User, allowed: bool) -> None:
 
 
 def _refused(request: HttpRequest, form: ServiceForm, exc: errors.DomainError) -> None:
-    """Show a service's refusal on the form (or as a message if no field fits)."""
+    """Show a service's refusal next to its field, or as a message at the top of the page when
+    no field fits (the form itself may not be shown any more, e.g. on a settled claim)."""
     form.add_domain_error(exc)
-    if not form.errors:
-        messages.error(request, exc.message)
+    top = form.errors.pop(NON_FIELD_ERRORS, None)
+    for message in top or ([] if form.errors else [exc.message]):
+        messages.error(request, message)
 
 
 # -- programmes -----------------------------------------------------------------------------------

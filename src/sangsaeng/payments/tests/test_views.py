@@ -11,6 +11,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from sangsaeng.ledger.models import Transaction
+from sangsaeng.payments import services
 from sangsaeng.payments.models import OtherPayment
 from sangsaeng.payments.tests.conftest import D, key, login
 
@@ -211,3 +212,33 @@ def test_a_reversed_ratio_period_is_said_not_swapped(tree):
     assert page.context["period"].errors["end"] == ["기간의 끝이 시작보다 빠릅니다."]
     year = page.context["start"].year
     assert (page.context["start"], page.context["end"]) == (D(year, 1, 1), D(year, 12, 31))
+
+
+def test_refusals_a_form_cannot_show_are_said_at_the_top(tree):
+    world, root, child = tree
+    client = login(world.operator)
+    before = Transaction.objects.count()
+    # A hand-made or stale post without its hidden key: a message, not "check the fields".
+    page = client.post(
+        reverse("payments:deposit", args=[world.programme.pk]), {"deposit-amount": "5000"}
+    )
+    assert page.status_code == 200
+    assert "양식이 만료되었습니다" in page.content.decode()
+    # A supplier picked on a stale page, no longer offered: the form names what to pick.
+    body = {"split-to": world.t1b.pk, "split-amount": "1000", "split-value_date": "2024-03-06",
+            "split-idempotency_key": key()}  # fmt: skip
+    page = client.post(reverse("payments:split", args=[child.pk]), body)
+    assert page.context["split_form"].errors["to"] == [
+        "보유 기업의 협력사(공급망에 등록된 하위 협력사) 중에서 고르세요."
+    ]
+    # Passing on from a settled claim: the page no longer shows the form; the refusal shows.
+    services.claim_settle(
+        actor=world.operator, claim=root, value_date=D(2024, 4, 30), idempotency_key=key()
+    )
+    settled = Transaction.objects.count()
+    body = {**body, "split-to": world.t3.pk, "split-idempotency_key": key()}
+    page = client.post(reverse("payments:split", args=[child.pk]), body)
+    assert page.status_code == 200
+    shown = [str(m) for m in page.context["messages"]]
+    assert len(shown) == 1 and "결제" in shown[0], shown
+    assert Transaction.objects.count() == settled == before + 1

@@ -241,10 +241,11 @@ def test_declaring_an_insolvency(tree):
     html = client.get(url).content.decode()
     assert world.t2.name in html and "2024-03-10" in html and "회생절차 개시" in html
 
-    # A different date for the same company: the service's refusal, on the form.
+    # A different date for the same company: the service's refusal, at the top of the page.
     page = client.post(url, {**body, "insolvency-declared_on": "2024-03-11"})
     assert page.status_code == 200
-    assert page.context["form"].non_field_errors() == ["이미 2024-03-10에 도산 처리된 기업입니다."]
+    shown = [str(m) for m in page.context["messages"]]
+    assert shown == ["이미 2024-03-10에 도산 처리된 기업입니다."]
     # A mistyped or unknown number, a date in the future: next to the field.
     page = client.post(url, {**body, "insolvency-company": "123-45-6789"})
     assert "사업자등록번호는 숫자 10자리여야 합니다" in page.context["form"].errors["company"][0]
