@@ -242,3 +242,6 @@ def test_refusals_a_form_cannot_show_are_said_at_the_top(tree):
     shown = [str(m) for m in page.context["messages"]]
     assert len(shown) == 1 and "결제" in shown[0], shown
     assert Transaction.objects.count() == settled == before + 1
+    # A settled claim's page says what was paid, not what is still held.
+    html = client.get(reverse("payments:claim", args=[child.pk])).content.decode()
+    assert "만기 지급액" in html and "보유 잔액" not in html
