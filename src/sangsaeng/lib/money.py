@@ -45,3 +45,20 @@ def format_krw_units(amount: int | None) -> str:
     if won and value < EOK:
         parts.append(f"{won:,}")
     return sign + " ".join(parts) + "원"
+
+
+def format_krw_units_en(amount: int | None) -> str:
+    """The English reading of a large figure: ``2_500_000_000`` → ``2.5 billion won``,
+    ``9_300_000`` → ``9.3 million won``; below a million every won: ``12,345 won``. At most
+    three decimals, trailing zeros dropped (a reading aid beside the exact amount)."""
+    if amount is None:
+        return "—"
+    value = int(amount)
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    for size, name in ((10**12, "trillion"), (10**9, "billion"), (10**6, "million")):
+        if value >= size:
+            whole, part = divmod(value * 1000 // size, 1000)
+            decimals = f"{part:03d}".rstrip("0")
+            return f"{sign}{whole:,}{'.' + decimals if decimals else ''} {name} won"
+    return f"{sign}{value:,} won"

@@ -1,7 +1,7 @@
 import pytest
 
 from sangsaeng.lib import ksic, regions
-from sangsaeng.lib.money import format_krw, format_krw_units
+from sangsaeng.lib.money import format_krw, format_krw_units, format_krw_units_en
 
 
 def test_format_krw():
@@ -43,3 +43,23 @@ def test_ksic():
     with pytest.raises(ksic.KSICError):
         ksic.normalize("2917100")
     assert ksic.describe("28111").startswith("28111 전기장비")
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        (None, "—"),
+        (0, "0 won"),
+        (12_345, "12,345 won"),
+        (999_999, "999,999 won"),
+        (1_000_000, "1 million won"),
+        (9_300_000, "9.3 million won"),
+        (2_500_000_000, "2.5 billion won"),
+        (1_210_000_000, "1.21 billion won"),
+        (1_234_567_890, "1.234 billion won"),
+        (-7_000_000, "-7 million won"),
+        (3 * 10**15, "3,000 trillion won"),
+    ],
+)
+def test_format_krw_units_en(amount, text):
+    assert format_krw_units_en(amount) == text

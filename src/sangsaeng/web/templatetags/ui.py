@@ -32,6 +32,9 @@ def krw(amount: int | None) -> str:
 
 @register.filter
 def krw_units(amount: int | None) -> str:
+    """억/만 units in Korean (``12억 1,000만원``); millions and billions on English pages."""
+    if (get_language() or "").startswith("en"):
+        return money.format_krw_units_en(amount)
     return money.format_krw_units(amount)
 
 
@@ -57,6 +60,14 @@ def region_label(slug: str) -> str:
 @register.filter
 def can_read_audit(user: User) -> bool:
     return user.is_authenticated and permissions.can_read_audit(user)
+
+
+@register.filter
+def can_use_payments(user: User) -> bool:
+    """Whether the win-win payment pages are for ``user`` at all (the menu shows them or not)."""
+    from sangsaeng.payments.permissions import can_use_payments as allowed
+
+    return allowed(user)
 
 
 @register.filter
