@@ -35,7 +35,7 @@ class KeyedForm(ServiceForm):
 
     def clean(self) -> dict[str, Any] | None:
         # The key is a hidden input: "this field is required" next to nothing helps nobody.
-        if self._errors is not None and self._errors.pop("idempotency_key", None):
+        if self.errors.pop("idempotency_key", None):
             self.add_error(None, _("This form has expired; reload the page and try again."))
         return super().clean()
 

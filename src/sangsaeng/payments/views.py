@@ -74,7 +74,7 @@ def _refused(request: HttpRequest, form: ServiceForm, exc: errors.DomainError) -
     form.add_domain_error(exc)
     top = form.errors.pop(NON_FIELD_ERRORS, None)
     for message in top or ([] if form.errors else [exc.message]):
-        messages.error(request, message)
+        messages.error(request, str(message))
 
 
 # -- programmes -----------------------------------------------------------------------------------
