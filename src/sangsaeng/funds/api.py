@@ -33,6 +33,7 @@ from sangsaeng.funds.models import (
 from sangsaeng.funds.statement import Line, Statement, fund_statement
 from sangsaeng.lib.dates import today_kst
 from sangsaeng.lib.errors import NotFound, PermissionDenied
+from sangsaeng.lib.korean import josa
 from sangsaeng.partners.models import Company
 from sangsaeng.partners.validation import FieldError
 
@@ -353,7 +354,7 @@ def _user(request: HttpRequest) -> User:
 def _found(qs: QuerySet[M], pk: int, what: str) -> M:
     obj = qs.filter(pk=pk).first() if 1 <= pk <= MAX_ID else None
     if obj is None:
-        raise NotFound("not_found", f"{what}을(를) 찾을 수 없습니다.")
+        raise NotFound("not_found", f"{josa(what, '을')} 찾을 수 없습니다.")
     return obj
 
 
@@ -369,7 +370,7 @@ def _ref(qs: QuerySet[M], pk: int | None, field: str, what: str) -> M | None:
     obj = qs.filter(pk=pk).first() if 1 <= pk <= MAX_ID else None
     if obj is None:
         raise FieldError(
-            f"{field.removesuffix('_id')}_not_found", f"{what}이(가) 없습니다.", field=field
+            f"{field.removesuffix('_id')}_not_found", f"{josa(what, '이')} 없습니다.", field=field
         )
     return obj
 

@@ -10,8 +10,15 @@ from collections.abc import Sequence
 
 from sangsaeng.accounts.models import User
 from sangsaeng.funds import services
-from sangsaeng.funds.models import Fund, UseKind
+from sangsaeng.funds.models import Disbursement, Fund, UseKind
+from sangsaeng.lib.dates import KST
 from sangsaeng.partners.models import Company
+
+
+def _at(year: int, month: int, day: int, hour: int) -> dt.datetime:
+    """A moment in Korean time."""
+    return dt.datetime(year, month, day, hour, tzinfo=KST)
+
 
 RELAY = [
     ("박기영 기획전략본부장", dt.date(2025, 5, 21), 2_500_000),
@@ -76,11 +83,16 @@ def seed_keis_fund(
             idempotency_key=f"demo-allocation-{use.code}",
             source="demo",
         )
+    # (use, partner, amount, purpose, requested, approved, paid): each payment is requested
+    # after its use got its budget (15 September), approved a couple of days later by someone
+    # else, and paid on its payment date.
     payments = [
-        (escrow, partners[0], 300_000, "창업기업 기술임치 수수료", dt.date(2025, 10, 1)),
-        (sharing, partners[1], 2_000_000, "성과공유 우수 협력사 재분배", dt.date(2025, 10, 20)),
-    ]
-    for i, (use, partner, amount, purpose, day) in enumerate(payments):
+        (escrow, partners[0], 300_000, "창업기업 기술임치 수수료",
+         _at(2025, 9, 22, 10), _at(2025, 9, 24, 14), _at(2025, 10, 1, 11)),
+        (sharing, partners[1], 2_000_000, "성과공유 우수 협력사 재분배",
+         _at(2025, 10, 13, 9), _at(2025, 10, 15, 16), _at(2025, 10, 20, 10)),
+    ]  # fmt: skip
+    for i, (use, partner, amount, purpose, requested, approved, paid) in enumerate(payments):
         d = services.disbursement_request(
             actor=operator,
             fund=fund,
@@ -97,9 +109,16 @@ def seed_keis_fund(
         services.disbursement_pay(
             actor=operator,
             disbursement=d,
-            paid_on=day,
+            paid_on=paid.date(),
             idempotency_key=f"demo-pay-{i}",
             source="demo",
+        )
+        # The services stamp each step with the time it is entered (the demo's load time);
+        # the story happened in 2025, so the steps get the times they stand for. Only the
+        # record's own timestamps change: the ledger (dated by ``paid_on``), its hash chain
+        # and the audit log keep what was actually written and when.
+        Disbursement.objects.filter(pk=d.pk).update(
+            created_at=requested, approved_at=approved, paid_at=paid
         )
     services.disbursement_request(
         actor=operator,

@@ -8,6 +8,7 @@ a double click or a resubmitted page posts once (the service returns the first r
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -15,7 +16,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sangsaeng.funds.models import DisbursementStatus, Fund, FundUse, UseKind
-from sangsaeng.funds.validation import FIRST_DAY, LAST_DAY
+from sangsaeng.funds.statement import check_period
 from sangsaeng.lib.dates import today_kst
 from sangsaeng.lib.errors import DomainError
 from sangsaeng.partners.forms import CompanyByBrn
@@ -191,16 +192,42 @@ class RefundForm(FundForm):
 
 
 class PeriodForm(forms.Form):
+    """The statement's period: by default 1 January to today (KST). A period the statement
+    refuses (out of range, the wrong way round, too long) is an error on the form, in the
+    statement's own words, never put right silently."""
+
     start = forms.DateField(label=_("Period start"), required=False, widget=DateInput())
     end = forms.DateField(label=_("Period end"), required=False, widget=DateInput())
 
-    def period(self) -> tuple[Any, Any]:
-        """The period asked for: by default 1 January to today; dates out of range (or the
-        wrong way round) are put right rather than refused."""
-        data = self.cleaned_data if self.is_valid() else {}
-        end = min(max(data.get("end") or today_kst(), FIRST_DAY), LAST_DAY)
-        start = min(max(data.get("start") or end.replace(month=1, day=1), FIRST_DAY), LAST_DAY)
-        return (start, end) if start <= end else (end, start)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Unbound, the form shows the default period it stands for, not empty date boxes.
+        end = today_kst()
+        self.initial.setdefault("end", end)
+        self.initial.setdefault("start", end.replace(month=1, day=1))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        end = data.get("end") or today_kst()
+        start = data.get("start") or end.replace(month=1, day=1)
+        try:
+            check_period(start, end)
+        except DomainError as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        else:
+            data["start"], data["end"] = start, end
+        return data
+
+    def period(self) -> tuple[dt.date, dt.date] | None:
+        """The period asked for (the default one if nothing was), or None if it is refused:
+        the form's errors then say why."""
+        if not self.is_bound:
+            return self.initial["start"], self.initial["end"]
+        if not self.is_valid():
+            return None
+        return self.cleaned_data["start"], self.cleaned_data["end"]
 
 
 class DisbursementFilterForm(forms.Form):

@@ -198,7 +198,9 @@ def check_period(start: dt.date, end: dt.date) -> None:
     if end < start:
         raise DomainError("period_invalid", "기간의 끝이 시작보다 빠릅니다.", field="end")
     if (end - start).days > 366 * 50:
-        raise DomainError("period_invalid", "기간이 너무 깁니다.", field="start")
+        raise DomainError(
+            "period_invalid", "기간이 너무 깁니다. 50년 이내로 지정하세요.", field="start"
+        )
 
 
 def fund_statement(fund: Fund, start: dt.date, end: dt.date, *, details: bool = True) -> Statement:

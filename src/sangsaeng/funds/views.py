@@ -8,6 +8,7 @@ disbursements to its own company, and every other fund page is 404 to it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from django.core.paginator import Paginator
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -333,6 +335,7 @@ def disbursement_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "form": form,
         "is_partner": not permissions.can_read_funds(user),
+        "can_run": permissions.can_run_funds(user),
         "tab": "disbursements",
     }
     if filters.fund and permissions.can_read_funds(user):
@@ -571,13 +574,14 @@ def refund_reverse(request: HttpRequest, refund_id: int) -> HttpResponse:
 # -- statement ----------------------------------------------------------------------------------
 
 
-@login_required
-def statement(request: HttpRequest, pk: int) -> HttpResponse:
-    user = current_user(request)
-    fund = _fund(user, pk)
-    start, end = forms.PeriodForm(request.GET or None).period()
-    # Unbound, the form shows the default period it stands for, not empty date boxes.
-    form = forms.PeriodForm(request.GET or None, initial={"start": start, "end": end})
+def _statement_page(request: HttpRequest, fund: Fund, form: forms.PeriodForm) -> HttpResponse:
+    """The statement for the period the form asks for; a refused period shows the form's
+    errors and no figures (400)."""
+    period = form.period()
+    if period is None:
+        context = {"fund": fund, "form": form, "s": None, "tab": "statement"}
+        return render(request, "funds/statement.html", context, status=400)
+    start, end = period
     context = {
         "fund": fund,
         "form": form,
@@ -589,17 +593,38 @@ def statement(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def statement(request: HttpRequest, pk: int) -> HttpResponse:
+    fund = _fund(current_user(request), pk)
+    return _statement_page(request, fund, forms.PeriodForm(request.GET or None))
+
+
+def _download_period(request: HttpRequest, fund: Fund) -> tuple[dt.date, dt.date] | HttpResponse:
+    """The period of a download, or (if it is refused) a redirect back to the statement page
+    with the same query, where the form says what is wrong."""
+    period = forms.PeriodForm(request.GET or None).period()
+    if period is None:
+        url = reverse("funds:statement", args=[fund.pk])
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}" if query else url)
+    return period
+
+
+@login_required
 def statement_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     fund = _fund(current_user(request), pk)
-    start, end = forms.PeriodForm(request.GET or None).period()
-    return reports.xlsx_response(fund_statement(fund, start, end))
+    period = _download_period(request, fund)
+    if isinstance(period, HttpResponse):
+        return period
+    return reports.xlsx_response(fund_statement(fund, *period))
 
 
 @login_required
 def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     fund = _fund(current_user(request), pk)
-    start, end = forms.PeriodForm(request.GET or None).period()
+    period = _download_period(request, fund)
+    if isinstance(period, HttpResponse):
+        return period
     try:
-        return reports.pdf_response(fund_statement(fund, start, end))
+        return reports.pdf_response(fund_statement(fund, *period))
     except reports.PdfUnavailable as exc:
         return HttpResponse(exc.message, status=503, content_type="text/plain; charset=utf-8")

@@ -21,6 +21,7 @@ from sangsaeng.ledger import services as ledger
 from sangsaeng.ledger.models import Account, Posting, Transaction
 from sangsaeng.lib.dates import KST
 from sangsaeng.lib.errors import Conflict, DomainError
+from sangsaeng.lib.korean import josa
 from sangsaeng.lib.money import format_krw
 
 R = TypeVar("R", bound=models.Model)
@@ -184,4 +185,6 @@ def same_fund(fund: Fund, obj: Any, field: str, label: str) -> None:
     from sangsaeng.partners.validation import FieldError
 
     if obj is not None and obj.fund_id != fund.pk:
-        raise FieldError(f"{field}_not_in_fund", f"이 기금의 {label}이 아닙니다.", field=field)
+        raise FieldError(
+            f"{field}_not_in_fund", f"이 기금의 {josa(label, '이')} 아닙니다.", field=field
+        )

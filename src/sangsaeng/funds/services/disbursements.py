@@ -44,9 +44,19 @@ from sangsaeng.ledger import services as ledger
 from sangsaeng.ledger.models import Account
 from sangsaeng.lib.errors import Conflict, DomainError, PermissionDenied
 from sangsaeng.locking import lock_disbursement, lock_fund
-from sangsaeng.partners.models import Company
+from sangsaeng.partners.models import Company, CompanyKind
 from sangsaeng.partners.validation import FieldError
 
+# Kinds of company the fund never pays: it supports partner companies (SMEs, mid-sized
+# suppliers, merchants; DOMAIN.md, "Who uses it" and "Cooperation fund"). A bank is the
+# payment infrastructure, a large enterprise is a buyer (and usually a donor), a public
+# institution runs funds, and universities are the programmes' collaborators, not recipients.
+NOT_RECIPIENTS: dict[str, str] = {
+    CompanyKind.BANK: "은행",
+    CompanyKind.LARGE: "대기업",
+    CompanyKind.PUBLIC: "공공기관",
+    CompanyKind.UNIVERSITY: "대학",
+}
 DISBURSEMENT_FIELDS = ("fund", "use", "partner", "amount", "purpose", "status", "idempotency_key")
 STATE_FIELDS = ("status", "paid_on", "rejection_reason")
 STATUS_KO = {
@@ -77,6 +87,15 @@ def _clean(
             FieldError(
                 "partner_is_owner",
                 "기금을 운영하는 기업에는 지급할 수 없습니다.",
+                field="partner_id",
+            )
+        )
+    elif partner.kind in NOT_RECIPIENTS:
+        errors.append(
+            FieldError(
+                "recipient_not_partner",
+                f"{NOT_RECIPIENTS[partner.kind]}에는 기금을 지급할 수 없습니다. 지급 대상은 "
+                "협력사(중소·중견기업, 소상공인)입니다.",
                 field="partner_id",
             )
         )

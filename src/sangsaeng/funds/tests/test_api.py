@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sangsaeng.funds.models import Disbursement
+from sangsaeng.funds.models import Contribution, Disbursement
 from sangsaeng.funds.tests.helpers import contribute, keis_year, paid, request
 from sangsaeng.ledger.models import Transaction
 from sangsaeng.lib.dates import today_kst
@@ -155,7 +155,7 @@ def test_refusals_have_stable_codes(api_as, operator, fund, escrow, sharing, com
         {"use_id": sharing.pk, "amount": 0, "allocated_on": "2025-09-01"},
         key="k3",
     )
-    assert r.status_code == 422
+    assert r.status_code == 400
     assert r.json()["code"] == "amount_not_positive"
     assert r.json()["errors"][0]["field"] == "amount"
     r = post(
@@ -278,3 +278,76 @@ def test_openapi_documents_the_key_header(client):
     assert len(paths) >= 20
     op = schema["paths"][f"{BASE}/{{fund_id}}/contributions"]["post"]
     assert ("Idempotency-Key", "header") in [(p["name"], p["in"]) for p in op["parameters"]]
+
+
+def test_amount_refusals_are_400_like_payments(api_as, operator, manager, fund, escrow, company_a):
+    """QA: funds answered 422 for ``amount_not_positive`` where payments answers 400. The
+    service's own amount check (not the schema) answers, 400 with the same code."""
+    contribute(operator, fund, 1_000, use=escrow)
+    d = paid(operator, manager, fund, escrow, company_a, 600)
+    c = Contribution.objects.get()
+    api = api_as(operator)
+    bodies = [
+        (f"{BASE}/{fund.pk}/contributions", {"contributed_on": "2025-09-01", "donor_name": "x"}),
+        (f"{BASE}/{fund.pk}/allocations", {"use_id": escrow.pk, "allocated_on": "2025-09-01"}),
+        (
+            f"{BASE}/{fund.pk}/disbursements",
+            {"use_id": escrow.pk, "partner_id": company_a.pk, "purpose": "x"},
+        ),
+        (f"{BASE}/disbursements/{d.pk}/refunds", {"refunded_on": "2025-09-02"}),
+        (f"{BASE}/{fund.pk}/contributions/{c.pk}/refunds", {"refunded_on": "2025-09-02"}),
+    ]
+    for i, (path, body) in enumerate(bodies):
+        for amount in (0, -5):
+            r = post(api, path, {**body, "amount": amount}, key=f"a{i}{amount}")
+            assert r.status_code == 400, (path, r.json())
+            assert r.json()["code"] == "amount_not_positive"
+            assert r.json()["errors"][0]["field"] == "amount"
+    r = post(
+        api,
+        f"{BASE}/{fund.pk}/campaigns",
+        {"name": "릴레이", "starts_on": "2025-05-01", "target_amount": 0},
+    )
+    assert (r.status_code, r.json()["code"]) == (400, "amount_not_positive")
+
+
+def test_disbursement_to_a_bank_is_refused_over_the_api(api_as, operator, fund, escrow):
+    from sangsaeng.testing import factories
+
+    bank = factories.make_company(operator, name="우리은행", kind="bank")
+    contribute(operator, fund, 1_000, use=escrow)
+    r = post(
+        api_as(operator),
+        f"{BASE}/{fund.pk}/disbursements",
+        {"use_id": escrow.pk, "partner_id": bank.pk, "amount": 100, "purpose": "x"},
+        key="b1",
+    )
+    # 422 like the other refusals of the partner (partner_is_owner, partner_inactive).
+    assert r.status_code == 422
+    assert r.json()["code"] == "recipient_not_partner"
+    assert r.json()["errors"][0]["field"] == "partner_id"
+    assert not Disbursement.objects.exists()
+
+
+def test_not_found_messages_use_the_right_particle(api_as, operator, fund, escrow):
+    api = api_as(operator)
+    assert api.get(f"{BASE}/999").json()["message"] == "기금을 찾을 수 없습니다."
+    assert api.get(f"{BASE}/disbursements/999").json()["message"] == "지급을 찾을 수 없습니다."
+    r = post(api, f"{BASE}/refunds/999/reverse", {"reason": "x"}, key="n1")
+    assert r.json()["message"] == "반환을 찾을 수 없습니다."
+    r = post(
+        api,
+        f"{BASE}/{fund.pk}/disbursements",
+        {"use_id": 999, "partner_id": 999, "amount": 1, "purpose": "x"},
+        key="n2",
+    )
+    assert r.json()["message"] == "이 기금의 용도가 없습니다."
+    r = post(
+        api,
+        f"{BASE}/{fund.pk}/disbursements",
+        {"use_id": escrow.pk, "partner_id": 999, "amount": 1, "purpose": "x"},
+        key="n3",
+    )
+    assert r.json()["message"] == "기업이 없습니다."
+    for body in (r.json(),):
+        assert "(를)" not in str(body) and "(가)" not in str(body)

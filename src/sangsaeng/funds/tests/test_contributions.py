@@ -139,3 +139,18 @@ def test_campaign_running_total_and_dates(operator, fund):
     with pytest.raises(DomainError) as exc:
         contribute(operator, fund, 1, campaign=campaign, contributed_on=dt.date(2025, 10, 1))
     assert exc.value.code == "date_outside_campaign"
+
+
+def test_use_of_another_fund_is_named_with_the_right_particle(operator, fund, keis):
+    from sangsaeng.funds import services
+
+    other = services.fund_create(actor=operator, owner=keis, name="다른 기금", code="other")
+    foreign_use = services.use_create(actor=operator, fund=other, name="ESG", kind="esg")
+    campaign = services.campaign_create(
+        actor=operator, fund=other, name="릴레이", starts_on=dt.date(2025, 5, 1)
+    )
+    with pytest.raises(FieldErrors) as exc:
+        contribute(operator, fund, 1000, use=foreign_use, campaign=campaign)
+    messages = {e.code: e.message for e in exc.value.errors}
+    assert messages["use_id_not_in_fund"] == "이 기금의 용도가 아닙니다."
+    assert messages["campaign_id_not_in_fund"] == "이 기금의 캠페인이 아닙니다."

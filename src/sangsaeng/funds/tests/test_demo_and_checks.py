@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from sangsaeng.funds.demo import seed_keis_fund
@@ -51,3 +53,20 @@ def test_checks_catch_a_record_out_of_step(demo):
     type(d).objects.filter(pk=d.pk).update(status="rejected")
     found = {f.name: f for f in run_checks(FUND_CHECKS)}
     assert not found["funds.disbursements"].ok
+
+
+def test_demo_payments_are_requested_and_approved_before_they_are_paid(demo):
+    """QA: the seeded payments showed request and approval at load time (today) but a payment
+    date in 2025. Each is now requested, then approved, then paid, in that order."""
+    from sangsaeng.lib.dates import KST
+
+    paid = list(demo.disbursements.filter(status="paid").order_by("paid_on"))
+    assert [d.paid_on.isoformat() for d in paid] == ["2025-10-01", "2025-10-20"]
+    for d in paid:
+        assert d.approved_at is not None and d.paid_at is not None
+        assert d.created_at < d.approved_at < d.paid_at
+        assert d.approved_at.astimezone(KST).date() <= d.paid_on
+        assert d.paid_at.astimezone(KST).date() == d.paid_on
+        # Requested after the money was allocated to the use (2025-09-15).
+        assert d.created_at.astimezone(KST).date() > dt.date(2025, 9, 15)
+    assert all(f.ok for f in run_checks())

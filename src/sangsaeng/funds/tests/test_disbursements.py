@@ -232,3 +232,28 @@ def test_purpose_required(operator, funded, escrow, company_a):
     with pytest.raises(DomainError) as exc:
         request(operator, funded, escrow, company_a, 100, purpose="")
     assert exc.value.code == "required"
+
+
+@pytest.mark.parametrize("kind", ["bank", "large", "public", "university"])
+def test_only_partner_companies_receive_money(operator, funded, escrow, kind):
+    """QA: a disbursement to 우리은행 (a bank) was accepted. The fund pays partners (SMEs,
+    mid-sized suppliers, merchants); a bank, a large enterprise (a buyer), a public
+    institution or a university is refused, and nothing is reserved."""
+    from sangsaeng.testing import factories
+
+    company = factories.make_company(operator, name="우리은행", kind=kind)
+    before = ledger_counts()
+    with pytest.raises(DomainError) as exc:
+        request(operator, funded, escrow, company, 100)
+    assert exc.value.code == "recipient_not_partner"
+    assert exc.value.field == "partner_id"
+    assert "지급할 수 없습니다" in exc.value.message
+    assert ledger_counts() == before
+
+
+@pytest.mark.parametrize("kind", ["sme", "midsize", "micro"])
+def test_partner_kinds_receive_money(operator, funded, escrow, kind):
+    from sangsaeng.testing import factories
+
+    company = factories.make_company(operator, kind=kind)
+    assert request(operator, funded, escrow, company, 100).status == DisbursementStatus.REQUESTED

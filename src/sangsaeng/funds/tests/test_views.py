@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from sangsaeng.funds import services
 from sangsaeng.funds.models import Contribution, Disbursement, DisbursementStatus
 from sangsaeng.funds.tests.helpers import allocate, contribute, keis_year, paid, request
 from sangsaeng.ledger.models import Transaction
@@ -213,3 +215,118 @@ def test_allocation_reverse_from_the_list(operator, fund, escrow):
     assert response.status_code == 302
     a.refresh_from_db()
     assert a.is_reversed
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("start=1975-01-01&end=2026-11-22", "기간이 너무 깁니다"),
+        ("start=2026-01-01&end=2099-12-31", "기간이 너무 깁니다"),
+        ("start=2025-12-31&end=2025-01-01", "기간의 끝이 시작보다 빠릅니다"),
+        ("start=1800-01-01&end=2025-01-01", "1900년부터 2999년 사이"),
+    ],
+    ids=["1975-2026", "2026-2099", "reversed", "before-1900"],
+)
+def test_statement_refuses_a_bad_period_on_the_page(operator, fund, query, message):
+    """QA: a long period was a 500; a reversed one was silently swapped."""
+    c = client_for(operator)
+    page = c.get(reverse("funds:statement", args=[fund.pk]) + "?" + query)
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert message in html
+    assert 'aria-invalid="true"' in html
+    assert 'id="statement-table"' not in html  # no figures for a period that was not asked
+    for name in ("statement_xlsx", "statement_pdf"):
+        response = c.get(reverse(f"funds:{name}", args=[fund.pk]) + "?" + query)
+        assert response.status_code == 302, name
+        assert response["Location"] == reverse("funds:statement", args=[fund.pk]) + "?" + query
+        assert message in c.get(response["Location"]).content.decode()
+
+
+def test_statement_for_one_day_and_fifty_years(operator, fund):
+    c = client_for(operator)
+    for query in ("start=2025-03-01&end=2025-03-01", "start=1976-01-01&end=2025-12-31"):
+        assert c.get(reverse("funds:statement", args=[fund.pk]) + "?" + query).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["auditor", "consultant"])
+def test_readers_are_offered_no_action(
+    operator, manager, auditor, consultant, fund, escrow, company_a, role
+):
+    """QA: auditors and consultants saw a "request a disbursement" button that led to a 403.
+    No page of the fund offers them a link or form for something they may not do."""
+    reader = {"auditor": auditor, "consultant": consultant}[role]
+    contribute(operator, fund, 10_000, use=escrow)
+    contribute(operator, fund, 1_000)
+    allocate(operator, fund, escrow, 1_000)
+    open_one = request(operator, fund, escrow, company_a, 100)
+    done = paid(operator, manager, fund, escrow, company_a, 200, day=dt.date(2025, 9, 2))
+    contribution = Contribution.objects.get(use=escrow)
+    day = dt.date(2025, 9, 3)
+    services.refund_from_partner(
+        actor=operator, disbursement=done, amount=50, refunded_on=day, idempotency_key="q1"
+    )
+    services.refund_to_donor(
+        actor=operator, contribution=contribution, amount=50, refunded_on=day, idempotency_key="q2"
+    )
+    campaign = services.campaign_create(
+        actor=operator, fund=fund, name="릴레이", starts_on=dt.date(2025, 5, 1)
+    )
+    c = client_for(reader)
+    pages = [
+        reverse("funds:fund_list"),
+        reverse("funds:fund_detail", args=[fund.pk]),
+        reverse("funds:contribution_list", args=[fund.pk]),
+        reverse("funds:contribution_detail", args=[contribution.pk]),
+        reverse("funds:allocation_list", args=[fund.pk]),
+        reverse("funds:disbursement_list"),
+        reverse("funds:disbursement_list") + f"?fund={fund.pk}",
+        reverse("funds:disbursement_detail", args=[open_one.pk]),
+        reverse("funds:disbursement_detail", args=[done.pk]),
+        reverse("funds:statement", args=[fund.pk]),
+        reverse("funds:campaign_detail", args=[fund.pk, campaign.pk]),
+    ]
+    forbidden = [
+        reverse("funds:fund_create"),
+        reverse("funds:use_create", args=[fund.pk]),
+        reverse("funds:campaign_create", args=[fund.pk]),
+        reverse("funds:contribution_create", args=[fund.pk]),
+        reverse("funds:allocation_create", args=[fund.pk]),
+        reverse("funds:disbursement_create", args=[fund.pk]),
+    ]
+    for url in pages:
+        response = c.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        for target in forbidden:
+            assert f'href="{target}' not in html, (url, target)
+        assert not re.findall(r'<form[^>]*action="/funds/', html), url
+    for target in forbidden:
+        assert c.get(target).status_code == 403, target
+
+
+def test_runner_is_offered_the_disbursement_request(operator, fund):
+    page = client_for(operator).get(reverse("funds:disbursement_list") + f"?fund={fund.pk}")
+    assert reverse("funds:disbursement_create", args=[fund.pk]) in page.content.decode()
+
+
+def test_disbursement_form_refuses_a_bank(operator, fund, escrow):
+    from sangsaeng.testing import factories
+
+    bank = factories.make_company(operator, name="우리은행", kind="bank")
+    contribute(operator, fund, 1_000_000, use=escrow)
+    response = client_for(operator).post(
+        reverse("funds:disbursement_create", args=[fund.pk]),
+        {
+            "idempotency_key": "bank1",
+            "use": escrow.pk,
+            "partner": bank.brn,
+            "amount": "300000",
+            "purpose": "기술임치 수수료",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "은행에는 기금을 지급할 수 없습니다" in html
+    assert 'id="id_partner_error"' in html  # next to the partner field
+    assert not Disbursement.objects.exists()
