@@ -15,18 +15,21 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from sangsaeng.accounts import permissions
+from sangsaeng.accounts.audit_display import audit_rows, record_type
 from sangsaeng.accounts.models import AuditAction, AuditEntry
 from sangsaeng.web.http import current_user, render_partial
 
 
 def audited_models() -> list[tuple[str, str]]:
-    """Every model of the project, by the label audit entries store, with its name."""
+    """Every model of the project, by the label audit entries store, with its name (in the
+    active language, sorted by it)."""
     models = [
         m
         for m in apps.get_models()
         if m.__module__.startswith("sangsaeng.") and m is not AuditEntry
     ]
-    return sorted((m._meta.label_lower, str(m._meta.verbose_name)) for m in models)
+    named = ((m._meta.label_lower, record_type(m._meta.label_lower)) for m in models)
+    return sorted(named, key=lambda choice: choice[1])
 
 
 class AuditFilterForm(forms.Form):
@@ -61,7 +64,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     entries = form.apply(AuditEntry.objects.all())
     page = Paginator(entries, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page}
+    context = {"form": form, "page": page, "rows": audit_rows(page.object_list)}
     return render_partial(
         request, "accounts/audit_log.html", "accounts/_audit_results.html", context
     )

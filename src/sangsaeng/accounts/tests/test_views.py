@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import pytest
-from django.urls import reverse
+import re
 
-from sangsaeng.accounts.models import AuditEntry
+import pytest
+from django.db import connection, models
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from sangsaeng.accounts.audit import audit_record
+from sangsaeng.accounts.models import ApiToken, AuditEntry
+from sangsaeng.api.auth import token_create
 from sangsaeng.lib.dates import KST
 from sangsaeng.partners import services
-from sangsaeng.testing.factories import make_company
+from sangsaeng.partners.models import Company
+from sangsaeng.testing.factories import link, make_company
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +94,108 @@ def test_audit_times_are_in_kst(client, operator, company_a):
     client.force_login(operator)
     html = client.get(AUDIT).content.decode()
     assert entry.at.astimezone(KST).strftime("%Y-%m-%d %H:%M") in html
+
+
+def _audit_html(client, user, **params) -> str:
+    client.force_login(user)
+    return client.get(AUDIT, params).content.decode()
+
+
+def test_audit_record_types_are_korean_names(client, operator):
+    token_create(user=operator, name="ci")
+    token = ApiToken.objects.get()
+    audit_record(actor=operator, action="create", instance=token, changes={"name": [None, "ci"]})
+    html = _audit_html(client, operator, model="accounts.apitoken")
+    assert f"API 토큰 #{token.pk}" in html
+    assert "accounts.apitoken #" not in html and "api token" not in html
+    # The filter's choices too: Korean names, not the derived English ones.
+    assert '<option value="accounts.apitoken" selected>API 토큰</option>' in html
+    assert '<option value="partners.contact">담당자</option>' in html
+
+
+def test_audit_nested_values_and_none_read_as_text(client, operator):
+    AuditEntry.objects.create(
+        actor_name=operator.username,
+        action="create",
+        model="payments.programme",
+        object_id="1",
+        object_repr="LS일렉트릭 상생결제",
+        source="demo",
+        changes={
+            "spread_tiers": [
+                None,
+                [{"max_days": 30, "spread": "1.3000"}, {"max_days": None, "spread": "1.5000"}],
+            ],
+            "max_term_days": [None, 180],
+        },
+    )
+    html = _audit_html(client, operator, model="payments.programme")
+    assert "상생결제 약정 #1" in html
+    assert "최대 일수: 30, 가산금리: 1.3000; 최대 일수: 없음, 가산금리: 1.5000" in html
+    assert "None" not in html and "{&#x27;" not in html and "payments.programme #" not in html
+    assert "데모 데이터" in html  # the source, in Korean
+
+
+def test_audit_foreign_keys_show_names_and_amounts_show_won(client, operator):
+    buyer = make_company(operator, name="구매대기업")
+    supplier = make_company(operator, name="납품협력사")
+    link(buyer, supplier, annual_volume=1_234_567_890)
+    html = _audit_html(client, operator, model="partners.supplylink")
+    assert "<strong>구매기업</strong>: 구매대기업" in html
+    assert "<strong>협력사</strong>: 납품협력사" in html
+    assert "1,234,567,890원" in html
+    assert f"협력사</strong>: {supplier.pk}<" not in html
+
+
+def test_audit_unknown_ids_and_the_system_actor(client, operator):
+    AuditEntry.objects.create(
+        actor_name="system",
+        action="update",
+        model="partners.supplylink",
+        object_id="7",
+        object_repr="삭제된 관계",
+        source="cli",
+        changes={"supplier": [999_999, None], "end_date": [None, "2025-12-31"]},
+    )
+    html = _audit_html(client, operator, model="partners.supplylink")
+    assert "기업 #999999 → —" in html  # a record gone since: its type and id
+    assert "— → 2025-12-31" in html
+    assert "시스템" in html and "명령줄" in html
+
+
+def test_audit_changes_follow_the_model_field_order(client, operator):
+    """Not the database's key order: PostgreSQL's jsonb puts short keys first (brn < name)."""
+    company = make_company(operator, name="순서기업", employees=12)
+    html = _audit_html(client, operator, model="partners.company", object_id=company.pk)
+    labels = re.findall(r"<li><strong>(.*?)</strong>", html)
+    fields = [Company._meta.get_field(n) for n in ("name", "brn", "kind", "region", "employees")]
+    with translation.override("ko"):
+        expected = [str(f.verbose_name) for f in fields if isinstance(f, models.Field)]
+    assert [label for label in labels if label in expected] == expected
+
+
+def test_audit_timestamps_in_changes_are_in_kst(client, operator):
+    token_create(user=operator, name="ci")
+    token = ApiToken.objects.get()
+    changes = {"revoked_at": [None, "2025-05-21T05:03:00+00:00"]}
+    audit_record(actor=operator, action="update", instance=token, changes=changes, source="cli")
+    html = _audit_html(client, operator, model="accounts.apitoken")
+    assert "<strong>폐기 시각</strong>: — → 2025-05-21 14:03" in html
+
+
+def test_audit_page_resolves_names_without_a_query_per_entry(client, operator):
+    def queries_for_page() -> int:
+        client.force_login(operator)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(AUDIT, {"model": "partners.supplylink"}).status_code == 200
+        return len(queries)
+
+    buyer = make_company(operator)
+    link(buyer, make_company(operator))
+    few = queries_for_page()
+    for _ in range(6):
+        link(buyer, make_company(operator))
+    assert queries_for_page() == few
 
 
 # --- layout, home, language --------------------------------------------------------------

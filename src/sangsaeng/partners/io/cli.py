@@ -20,7 +20,7 @@ def resolve_user(username: str | None) -> User:
         try:
             return User.objects.get(username=username, is_active=True)
         except User.DoesNotExist:
-            raise CommandError(f"사용자 '{username}'이(가) 없거나 비활성입니다.") from None
+            raise CommandError(f"없거나 비활성인 사용자입니다: '{username}'") from None
     user = (
         User.objects.filter(Q(role=Role.OPERATOR) | Q(is_superuser=True), is_active=True)
         .order_by("pk")

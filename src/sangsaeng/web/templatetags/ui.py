@@ -7,13 +7,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django import template
-from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Model
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language
 
 from sangsaeng.accounts import permissions
 from sangsaeng.accounts.models import Role, User
@@ -79,63 +75,3 @@ def can_edit_registry(user: User) -> bool:
 def role_label(user: User) -> str:
     """The role the permissions act on (a superuser counts as an operator)."""
     return str(Role(permissions.role_of(user)).label)
-
-
-@register.filter
-def audit_changes(changes: dict[str, Any], model_label: str) -> list[tuple[str, str, str]]:
-    """``{field: [old, new]}`` as ``(field label, old, new)`` rows for people: labels and
-    choice values translated, booleans as yes/no. Blank values of a new record are left out."""
-    if not isinstance(changes, dict):
-        return []
-    model = _model(model_label)
-    rows = []
-    for name, value in changes.items():
-        old, new = _pair(value)
-        if old is None and new in ("", None, []):
-            continue
-        field = _field(model, name)
-        label = str(field.verbose_name) if field is not None else name
-        rows.append((label, _display(field, old), _display(field, new)))
-    return rows
-
-
-def _pair(value: Any) -> tuple[Any, Any]:
-    if isinstance(value, list | tuple) and len(value) == 2:
-        return value[0], value[1]
-    return None, value
-
-
-def _model(label: str) -> type[Model] | None:
-    try:
-        return apps.get_model(label)
-    except (LookupError, ValueError):
-        return None
-
-
-def _field(model: type[Model] | None, name: str) -> Any:
-    try:
-        return model._meta.get_field(name) if model is not None else None
-    except FieldDoesNotExist:
-        return None
-
-
-def _display(field: Any, value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return gettext("Yes") if value else gettext("No")
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "—"
-    choices = dict(getattr(field, "flatchoices", None) or ())
-    if value in choices:
-        return str(choices[value])
-    name = getattr(field, "name", "")
-    if isinstance(value, int) and name in _MONEY_FIELDS:
-        return money.format_krw(value)
-    if name == "brn":
-        return brn_lib.format_brn(str(value))
-    return str(value)
-
-
-# Amount fields shown in won with separators in the audit log.
-_MONEY_FIELDS = {"annual_revenue", "annual_volume", "amount"}

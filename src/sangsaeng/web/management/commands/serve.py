@@ -149,7 +149,7 @@ def check_port_free(host: str, port: int) -> None:
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise CommandError(
-                    f"포트 {port}을(를) 이미 다른 프로그램이 쓰고 있습니다. --port 로 다른 포트를 "
+                    f"이미 다른 프로그램이 쓰고 있는 포트입니다: {port}. --port 로 다른 포트를 "
                     f"지정하세요. / Port {port} is already in use; choose another with --port."
                 ) from exc
             raise CommandError(
