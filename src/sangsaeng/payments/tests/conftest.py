@@ -128,3 +128,14 @@ def tree(world: World) -> tuple[World, Claim, Claim]:
         ).result_claim
     )  # fmt: skip
     return world, root, child
+
+
+@pytest.fixture
+def seeded(tree: tuple[World, Claim, Claim]) -> dict[str, str]:
+    """The ids of ``tree``'s records by name, for the fuzz tests to mix in with random ones."""
+    world, root, child = tree
+    return {
+        "programme": str(world.programme.pk), "claim": str(root.pk), "child": str(child.pk),
+        "t1": str(world.t1.pk), "t2": str(world.t2.pk), "t3": str(world.t3.pk),
+        "stranger": str(world.stranger.pk),
+    }  # fmt: skip

@@ -11,8 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sangsaeng.api.auth import token_create
-from sangsaeng.payments.tests.conftest import World, assert_invariants
-from sangsaeng.payments.tests.test_services import deposit, issue, split
+from sangsaeng.payments.tests.conftest import assert_invariants
 
 pytestmark = pytest.mark.django_db
 
@@ -56,18 +55,6 @@ values = st.recursive(
 bodies = st.dictionaries(st.sampled_from(FIELDS), values, max_size=8).map(json.dumps)
 queries = st.dictionaries(st.sampled_from(FIELDS), st.text(max_size=12), max_size=4)
 _tokens: dict[str, str] = {}
-
-
-@pytest.fixture
-def seeded(world: World) -> dict[str, str]:
-    """Escrow, a claim held by tier 1 and a part of it passed on to tier 2."""
-    deposit(world)
-    claim = issue(world)
-    child = split(world, claim, world.t2, 2_000_000)
-    return {
-        "programme": str(world.programme.pk), "claim": str(claim.pk), "child": str(child.pk),
-        "t1": str(world.t1.pk), "t2": str(world.t2.pk), "stranger": str(world.stranger.pk),
-    }  # fmt: skip
 
 
 @settings(

@@ -9,8 +9,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sangsaeng.payments.tests.conftest import World, assert_invariants
-from sangsaeng.payments.tests.test_services import deposit, issue, split
+from sangsaeng.payments.tests.conftest import assert_invariants
 
 pytestmark = pytest.mark.django_db
 
@@ -37,19 +36,6 @@ texts = st.one_of(
     st.sampled_from(["", "0", "1000", "2024-03-05", "2024-03-06", "2024-04-30", "2099-01-01",
                      "2024-02-30", "3.5", "30:1.30, :1.50", "30:1.30", "floor", "365", *REAL]),
 )  # fmt: skip
-
-
-@pytest.fixture
-def seeded(world: World) -> dict[str, str]:
-    """Escrow, a claim held by tier 1 and a part of it passed on to tier 2."""
-    deposit(world)
-    claim = issue(world)
-    child = split(world, claim, world.t2, 2_000_000)
-    return {
-        "programme": str(world.programme.pk), "claim": str(claim.pk), "child": str(child.pk),
-        "t1": str(world.t1.pk), "t2": str(world.t2.pk), "t3": str(world.t3.pk),
-        "stranger": str(world.stranger.pk),
-    }  # fmt: skip
 
 
 @settings(
