@@ -7,7 +7,7 @@ demo:
 
 test:
 	@scripts/install.sh --test
-	.venv/bin/pytest
+	.venv/bin/pytest -n auto
 
 install:
 	@scripts/install.sh --test
