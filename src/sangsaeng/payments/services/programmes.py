@@ -17,6 +17,7 @@ from sangsaeng.locking import lock_programme
 from sangsaeng.partners.models import Company, CompanyKind
 from sangsaeng.payments import book, pricing
 from sangsaeng.payments.models import (
+    Claim,
     Operation,
     OperationKind,
     Programme,
@@ -161,6 +162,7 @@ def programme_set_pricing(
                 "pricing_changed",
                 "다른 사람이 조건을 바꿨습니다. 바뀐 조건을 확인하고 다시 저장하세요.",
             )
+        _check_open_claims_priced(current, fields["spread_tiers"][-1]["max_days"])
         before = _snapshot(current, PRICING_FIELDS)
         for name, value in fields.items():
             setattr(current, name, value)
@@ -175,6 +177,26 @@ def programme_set_pricing(
                 source=source,
             )
     return load_programme(programme.pk)
+
+
+def _check_open_claims_priced(programme: Programme, last_tier_days: int | None) -> None:
+    """Spread tiers that end (the last has a number of days) must still price every claim the
+    programme has open: a cash-out is at most as many days before maturity as the claim's whole
+    term, and a tree's root has its longest term (the nodes below share its maturity)."""
+    if last_tier_days is None:
+        return
+    open_roots = Claim.objects.filter(
+        programme=programme, parent__isnull=True, settled_on__isnull=True, reversed_on__isnull=True
+    )
+    terms = open_roots.values_list("issue_date", "maturity")
+    longest = max(((maturity - issued).days for issued, maturity in terms), default=0)
+    if longest > last_tier_days:
+        raise DomainError(
+            "spread_tiers_short",
+            f"아직 결제되지 않은 채권 중 만기가 {longest}일인 것이 있어, 가산금리 구간이 "
+            f"{longest}일까지 닿아야 합니다(마지막 구간 {last_tier_days}일).",
+            field="spread_tiers",
+        )
 
 
 # -- escrow ---------------------------------------------------------------------------------------

@@ -124,6 +124,23 @@ def test_pricing_must_price_every_term_up_to_the_longest(world, operator, tiers,
     services.programme_set_pricing(actor=operator, programme=world.programme, settings=settings)
 
 
+def test_pricing_must_still_price_the_open_claims(world, operator):
+    deposit(world)
+    claim = issue(world, maturity=dt.date(2024, 8, 28))  # issued on 2024-03-01: 180 days
+    settings = {**SETTINGS, "spread_tiers": [[30, "1.3"], [120, "1.4"]], "max_term_days": 120}
+    with pytest.raises(DomainError) as exc:
+        services.programme_set_pricing(actor=operator, programme=world.programme, settings=settings)
+    assert (exc.value.code, exc.value.field) == ("spread_tiers_short", "spread_tiers")
+    assert "180일" in exc.value.message
+    settings["spread_tiers"] = [[30, "1.3"], [180, "1.4"]]  # reaches the open claim's term
+    services.programme_set_pricing(actor=operator, programme=world.programme, settings=settings)
+    services.claim_settle(
+        actor=operator, claim=claim, value_date=dt.date(2024, 8, 28), idempotency_key=key()
+    )
+    settings["spread_tiers"] = [[30, "1.3"], [120, "1.4"]]  # settled: nothing left to price
+    services.programme_set_pricing(actor=operator, programme=world.programme, settings=settings)
+
+
 def test_deposit_posts_once_on_retry(world):
     k = key()
     args = dict(actor=world.operator, programme=world.programme, amount=5_000, idempotency_key=k,
