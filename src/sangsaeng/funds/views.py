@@ -227,7 +227,7 @@ def contribution_create(request: HttpRequest, pk: int) -> HttpResponse:
     fund = _fund(user, pk)
     _require_runner(user)
     campaign = request.GET.get("campaign", "")
-    initial = {"campaign": campaign} if campaign.isdigit() else {}
+    initial = {"campaign": campaign} if campaign.isascii() and campaign.isdigit() else {}
     form = forms.ContributionForm(request.POST or None, fund=fund, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -327,9 +327,9 @@ def disbursement_list(request: HttpRequest) -> HttpResponse:
     form = forms.DisbursementFilterForm(request.GET or None)
     status = form.cleaned_data.get("status", "") if form.is_valid() else ""
     fund_id = request.GET.get("fund", "")
-    filters = queries.DisbursementFilters(
-        status=status, fund=int(fund_id) if fund_id.isdigit() and int(fund_id) <= MAX_ID else None
-    )
+    # isdigit() alone passes "²", which int() refuses: only ASCII digits are an id.
+    is_id = fund_id.isascii() and fund_id.isdigit() and int(fund_id) <= MAX_ID
+    filters = queries.DisbursementFilters(status=status, fund=int(fund_id) if is_id else None)
     page = _paged(request, queries.disbursements(user, filters))
     context = {
         "page": page,

@@ -237,9 +237,11 @@ class CompanyFilterForm(forms.Form):
 
 def _chosen_anchor(raw: Any, listed: set[int]) -> tuple[int, str] | None:
     """The anchor in the query string when it is a real company not among the listed roots."""
-    if not raw or not str(raw).isdigit() or int(raw) in listed or int(raw) > 2**63 - 1:
+    text = str(raw or "")
+    # isdigit() alone passes "²", which int() refuses: only ASCII digits are an id.
+    if not (text.isascii() and text.isdigit()) or int(text) in listed or int(text) > 2**63 - 1:
         return None
-    return Company.objects.filter(pk=int(raw)).values_list("pk", "name").first()
+    return Company.objects.filter(pk=int(text)).values_list("pk", "name").first()
 
 
 def tier_choices() -> list[tuple[int, str]]:

@@ -125,7 +125,7 @@ def company_search(user: User, filters: CompanyFilters) -> QuerySet[Company]:
     if filters.q:
         term = filters.q.strip()
         digits = term.replace("-", "")
-        if digits.isdigit() and len(digits) >= 3:
+        if digits.isascii() and digits.isdigit() and len(digits) >= 3:
             # A number is a BRN prefix: a range on the unique index instead of a name scan.
             qs = qs.filter(brn__gte=digits, brn__lt=digits[:-1] + chr(ord(digits[-1]) + 1))
         else:
