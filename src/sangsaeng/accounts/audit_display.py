@@ -191,7 +191,7 @@ def _target(field: Any) -> type[models.Model] | None:
 def _pk(value: Any) -> str | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+    if isinstance(value, int) or (isinstance(value, str) and value.isascii() and value.isdigit()):
         return str(value)
     return None
 

@@ -199,7 +199,8 @@ def _amount(value: Any) -> int:
         value = int(value)
     if isinstance(value, str):
         value = value.replace(",", "").strip()
-        value = int(value) if value.lstrip("-").isdigit() else value
+        digits = value.lstrip("-")
+        value = int(value) if digits.isascii() and digits.isdigit() else value
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_WON:
         raise DomainError("amount_invalid", "금액은 1원 이상의 정수여야 합니다.", field="amount")
     return value

@@ -390,7 +390,7 @@ def holdings(request: HttpRequest) -> HttpResponse:
         company_id = user.company_id
     else:
         raw = request.GET.get("company", "")
-        company_id = int(raw) if raw.isdigit() and int(raw) <= MAX_ID else None
+        company_id = int(raw) if raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID else None
     company = Company.objects.filter(pk=company_id).first() if company_id else None
     if company is not None and not perms.can_view_company(user, company.pk):
         raise Http404

@@ -11,7 +11,8 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from sangsaeng.ledger.models import Transaction
-from sangsaeng.payments import services
+from sangsaeng.lib.errors import DomainError
+from sangsaeng.payments import ratio, services
 from sangsaeng.payments.models import OtherPayment
 from sangsaeng.payments.tests.conftest import D, key, login
 
@@ -245,3 +246,17 @@ def test_refusals_a_form_cannot_show_are_said_at_the_top(tree):
     # A settled claim's page says what was paid, not what is still held.
     html = client.get(reverse("payments:claim", args=[child.pk])).content.decode()
     assert "만기 지급액" in html and "보유 잔액" not in html
+
+
+@pytest.mark.parametrize("raw", ["²", "１２", "-²", "٣"])
+def test_digits_that_are_not_ascii_are_no_id_nor_amount(tree, raw):
+    """``str.isdigit()`` says yes to superscripts and other scripts' digits, which ``int()``
+    refuses (or reads): they are refused as input, never a server error."""
+    world, *_ = tree
+    page = login(world.operator).get(reverse("payments:holdings"), {"company": raw})
+    assert page.status_code == 200
+    data = {"direction": "paid", "method": "cash", "period_start": "2024-01-01",
+            "period_end": "2024-03-31", "amount": raw}  # fmt: skip
+    with pytest.raises(DomainError) as exc:
+        ratio.clean_other(data)
+    assert exc.value.code == "amount_invalid"

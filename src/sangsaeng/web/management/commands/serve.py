@@ -55,7 +55,7 @@ def positive_int(value: str) -> int:
 def default_workers() -> int:
     """``WEB_CONCURRENCY`` if set, else 2 × CPUs + 1 (gunicorn's advice), at most 8."""
     env = os.environ.get("WEB_CONCURRENCY", "").strip()
-    if env.isdigit() and int(env) > 0:
+    if env.isascii() and env.isdigit() and int(env) > 0:
         return int(env)
     return min(2 * (os.cpu_count() or 1) + 1, MAX_DEFAULT_WORKERS)
 
