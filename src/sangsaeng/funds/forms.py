@@ -66,6 +66,10 @@ class FundForm(forms.Form):
         """Show a service's refusal: on its field when the form has one, else on top."""
         items: list[DomainError] = list(exc.errors) if isinstance(exc, FieldErrors) else [exc]
         for item in items:
+            if item.code.startswith("idempotency_key_"):
+                # The key is the form's hidden input; the API's words (a header) would puzzle.
+                self.add_error(None, _("This form has expired; reload the page and try again."))
+                continue
             name = FIELD_ALIASES.get(item.field or "", item.field)
             target = name if name in self.fields and name != "idempotency_key" else None
             if target and target in self.errors:

@@ -330,3 +330,13 @@ def test_disbursement_form_refuses_a_bank(operator, fund, escrow):
     assert "은행에는 기금을 지급할 수 없습니다" in html
     assert 'id="id_partner_error"' in html  # next to the partner field
     assert not Disbursement.objects.exists()
+
+
+def test_a_form_without_its_key_says_it_expired(operator, fund, escrow, company_a):
+    contribute(operator, fund, 1_000_000, use=escrow)
+    data = {"use": escrow.pk, "partner": company_a.brn, "amount": "300000", "purpose": "수수료"}
+    response = client_for(operator).post(reverse("funds:disbursement_create", args=[fund.pk]), data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "양식이 만료되었습니다" in html and "헤더" not in html
+    assert not Disbursement.objects.exists()
