@@ -1,5 +1,5 @@
 # The two commands of the README. Each installs everything first (scripts/install.sh).
-.PHONY: demo test install lint
+.PHONY: demo test install lint bench-hordak
 
 demo:
 	@scripts/install.sh
@@ -16,3 +16,8 @@ lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+
+# Only for the benchmarks' for-scale figure (bench/hordak): django-hordak in its own virtualenv.
+bench-hordak:
+	test -x .venv-hordak/bin/python || python3.11 -m venv .venv-hordak
+	.venv-hordak/bin/pip install --quiet -r bench/hordak/requirements.txt

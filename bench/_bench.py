@@ -146,3 +146,33 @@ def bare_insert(rows: list[tuple], *, client_side: bool = False) -> float:
             with connection.cursor() as cursor:
                 cursor.executemany(sql, rows)
     return time.perf_counter() - started
+
+
+HORDAK_PYTHON = SRC.parent / ".venv-hordak" / "bin" / "python"
+
+
+def hordak_transfers(count: int) -> tuple[float | None, str]:
+    """django-hordak 2.0's ``transfer_to`` (issue 3's for-scale figure for single operations),
+    ``count`` times on the same PostgreSQL server, in its own virtualenv (``make
+    bench-hordak``): (transfers per second, "") or (None, why it was not measured)."""
+    import json
+    import subprocess
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None, "PostgreSQL only"
+    if not HORDAK_PYTHON.exists():
+        return None, "not measured: run `make bench-hordak` once to install it"
+    db = connection.settings_dict
+    done = subprocess.run(
+        [
+            str(HORDAK_PYTHON), str(SRC.parent / "bench" / "hordak" / "transfer_to.py"),
+            str(count), db["HOST"] or "127.0.0.1", str(db["PORT"] or 5432), db["USER"] or "postgres",
+        ],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        return None, "failed: " + (done.stderr.strip().splitlines() or ["?"])[-1]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result["count"] / result["seconds"], ""

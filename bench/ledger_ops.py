@@ -270,6 +270,14 @@ def report_single(accounts: list[Account], count: int, clients: int) -> None:
         f"floor, 1 client: one 2-row INSERT into the bare table per DB transaction: "
         f"{count / floor:,.0f} transactions/s; single / floor: {floor / single:.2f}"
     )
+    hordak, why = _bench.hordak_transfers(count)
+    if hordak is not None:
+        print(
+            f"for scale: django-hordak 2.0 Account.transfer_to, one DB transaction each: "
+            f"{hordak:,.0f} transfers/s; ours / hordak's: {count / single / hordak:.2f}"
+        )
+    elif why != "PostgreSQL only":
+        print(f"for scale: django-hordak 2.0 transfer_to {why}")
     if clients > 1:
         per_client = max(1, count // clients)
         settle()

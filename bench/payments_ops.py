@@ -261,6 +261,7 @@ def main() -> None:
         operator, programme, chains = graphs[0]
         single = bench_single(operator, programme, chains, args.single)
         hot = bench_hot(graphs[0], args.clients, args.single // args.clients)
+        hordak, why = _bench.hordak_transfers(args.single)
         started = time.perf_counter()
         problems = sum(f.problem_count for f in run_checks())
         verify_s = time.perf_counter() - started
@@ -294,6 +295,14 @@ def main() -> None:
             f"single: {args.single:,} operations (pass-on / cash-out), one DB transaction each: "
             f"{single:.2f}s = {args.single / single:,.0f} ops/s"
         )
+        if hordak is not None:
+            print(
+                f"for scale, the same run: django-hordak 2.0 Account.transfer_to (two legs, no "
+                f"guards), one DB transaction each: {hordak:,.0f} transfers/s; our single "
+                f"operations / hordak's transfers: {args.single / single / hordak:.2f}"
+            )
+        elif why != "PostgreSQL only":
+            print(f"for scale: django-hordak 2.0 transfer_to {why}")
         hot_s, carved, expected = hot
         hot_ops = args.single // args.clients * args.clients
         print(
