@@ -183,15 +183,26 @@ def _choice(value: Any, table: Mapping[str, str], field: str, label: str) -> str
     return table[text]
 
 
+_FIRST_DAY, _LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)  # as the fund's dates
+
+
 def _date(value: Any, field: str) -> dt.date:
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        raise DomainError("date_invalid", "날짜는 YYYY-MM-DD로 입력하세요.", field=field) from None
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value or "").strip())
+        except ValueError:
+            raise DomainError(
+                "date_invalid", "날짜는 YYYY-MM-DD로 입력하세요.", field=field
+            ) from None
+    if not _FIRST_DAY <= day <= _LAST_DAY:
+        raise DomainError(
+            "date_out_of_range", "1900년부터 2999년 사이의 날짜여야 합니다.", field=field
+        )
+    return day
 
 
 def _amount(value: Any) -> int:
@@ -308,6 +319,12 @@ class ImportProblem:
     code: str
     message: str
 
+    @property
+    def column(self) -> str:
+        """The column's header as the template file writes it (기간시작, 금액), or ""."""
+        names = COLUMNS.get(self.field or "")
+        return names[0] if names else ""
+
 
 class ImportRefused(DomainError):
     """The file had problems; nothing was saved. ``problems`` lists them by row."""
@@ -335,11 +352,19 @@ def other_payments_import(
             return done.count()
     rows = _read_xlsx(file)
     problems: list[ImportProblem] = []
-    brns = {brn_lib.normalize(str(values.get("brn") or "")) for _, values in rows}
-    companies = {c.brn: c for c in Company.objects.filter(brn__in=brns)}
-    records = []
+    row_brns: dict[int, str] = {}
     for number, values in rows:
-        company = companies.get(brn_lib.normalize(str(values.get("brn") or "")))
+        try:
+            row_brns[number] = brn_lib.normalize(str(values.get("brn") or ""))
+        except brn_lib.BRNError as exc:  # blank, not digits, wrong length or check digit
+            problems.append(ImportProblem(number, "brn", exc.code, exc.message))
+    companies = {c.brn: c for c in Company.objects.filter(brn__in=set(row_brns.values()))}
+    records = []
+    first_seen: dict[tuple[Any, ...], int] = {}
+    for number, values in rows:
+        if number not in row_brns:
+            continue  # its BRN was refused above
+        company = companies.get(row_brns[number])
         if company is None:
             problems.append(
                 ImportProblem(
@@ -352,6 +377,17 @@ def other_payments_import(
         except DomainError as exc:
             problems.append(ImportProblem(number, exc.field, exc.code, exc.message))
             continue
+        # The same row twice (a copy-paste slip) would count the same payments twice.
+        content = (company.pk, *sorted(cleaned.items()))
+        if content in first_seen:
+            problems.append(
+                ImportProblem(
+                    number, None, "row_duplicate_in_file",
+                    f"{first_seen[content]}행과 내용이 같습니다. 같은 지급을 두 번 올리지 마세요.",
+                )
+            )  # fmt: skip
+            continue
+        first_seen[content] = number
         row_key = f"{idempotency_key}:{number}" if idempotency_key else None
         records.append(
             OtherPayment(
@@ -360,7 +396,7 @@ def other_payments_import(
             )
         )  # fmt: skip
     if problems:
-        raise ImportRefused(problems)
+        raise ImportRefused(sorted(problems, key=lambda p: p.row))
     with transaction.atomic():
         saved = OtherPayment.objects.bulk_create(records, batch_size=1000)
         audit_bulk(
