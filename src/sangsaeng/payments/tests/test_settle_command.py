@@ -42,3 +42,17 @@ def test_settle_command(world):
     with pytest.raises(CommandError):
         call_command("settle", "--as-of", "soon", "--quiet")
     assert_invariants()
+
+
+@pytest.mark.parametrize("value", ["soon", "2026-13-01", "2025-02-30"])
+def test_a_bad_date_on_the_command_line_is_a_usage_error_not_a_traceback(value, capsys):
+    """From a shell (``run_from_argv``), argparse must report the date: exit 2 and the
+    message, instead of an uncaught CommandError escaping parse_args."""
+    from sangsaeng.payments.management.commands.settle import Command
+
+    with pytest.raises(SystemExit) as caught:
+        Command().run_from_argv(["sangsaeng", "settle", "--as-of", value])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert "YYYY-MM-DD" in err and value in err
+    assert "Traceback" not in err

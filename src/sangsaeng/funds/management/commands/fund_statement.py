@@ -4,6 +4,7 @@ and its cash disagree (run ``sangsaeng verify`` then)."""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,11 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise CommandError(f"not a date (YYYY-MM-DD): {value}") from exc
+        # ArgumentTypeError, not CommandError: argparse reports it as a usage error (exit 2)
+        # instead of letting it escape parse_args as a traceback.
+        raise argparse.ArgumentTypeError(
+            f"날짜는 YYYY-MM-DD로 입력하세요 / not a date (YYYY-MM-DD): {value}"
+        ) from exc
 
 
 class Command(BaseCommand):
@@ -48,6 +53,8 @@ class Command(BaseCommand):
                 options["pdf"].write_bytes(reports.statement_pdf(statement))
         except DomainError as exc:
             raise CommandError(exc.message) from exc
+        except OSError as exc:
+            raise CommandError(f"파일을 쓸 수 없습니다 / cannot write the file: {exc}") from exc
         self.stdout.write(f"{fund.name}  {start} ~ {end}")
         header = ["", "opening", *MOVEMENTS, "closing"]
         self.stdout.write(" ".join(f"{h:>14}" for h in header))

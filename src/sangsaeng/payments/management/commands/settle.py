@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from typing import Any
 
@@ -14,10 +15,14 @@ from sangsaeng.payments import services
 
 
 def _date(value: str) -> dt.date:
+    # argparse turns ArgumentTypeError into a usage error (exit 2); a CommandError raised here
+    # would escape parse_args as a traceback.
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise CommandError(f"날짜는 YYYY-MM-DD로 입력하세요: {value}") from exc
+        raise argparse.ArgumentTypeError(
+            f"날짜는 YYYY-MM-DD로 입력하세요 / date must be YYYY-MM-DD: {value}"
+        ) from exc
 
 
 class Command(BaseCommand):
