@@ -9,6 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -19,8 +20,16 @@ from sangsaeng.lib import errors, ksic, regions
 from sangsaeng.partners import queries, services
 from sangsaeng.partners.models import Company, CompanyKind, SupplyLink
 from sangsaeng.partners.validation import FieldError, FieldErrors, clean_brn, clean_company
+from sangsaeng.web.templatetags.ui import region_label
 
 ALL = ""
+
+
+# Region names in the page's language (Korean, or English on English pages), resolved when
+# the select is drawn, not when this module is imported.
+REGION_CHOICES: list[tuple[str, Any]] = [
+    (slug, lazy(region_label, str)(slug)) for slug, *_rest in regions.REGIONS
+]
 
 
 def _with_all(label: Any, choices: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
@@ -72,7 +81,7 @@ class CompanyForm(ServiceForm):
         required=False,
         help_text=_("Optional: up to 5 digits within the division, e.g. 29171."),
     )
-    region = forms.ChoiceField(label=_("region"), choices=regions.CHOICES)
+    region = forms.ChoiceField(label=_("region"), choices=REGION_CHOICES)
     address = forms.CharField(label=_("address"), max_length=300, required=False)
     founded_on = forms.DateField(label=_("founding date"), required=False, widget=DateInput())
     employees = forms.IntegerField(label=_("employees"), required=False, min_value=0)
@@ -186,7 +195,7 @@ class CompanyFilterForm(forms.Form):
         choices=_with_all(_("All kinds"), CompanyKind.choices),
     )
     region = forms.ChoiceField(
-        label=_("region"), required=False, choices=_with_all(_("All regions"), regions.CHOICES)
+        label=_("region"), required=False, choices=_with_all(_("All regions"), REGION_CHOICES)
     )
     industry = forms.ChoiceField(
         label=_("industry"),

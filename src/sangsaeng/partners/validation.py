@@ -10,6 +10,7 @@ from typing import Any
 
 from sangsaeng.lib import brn as brn_lib
 from sangsaeng.lib import ksic, regions
+from sangsaeng.lib.dates import today_kst
 from sangsaeng.lib.errors import DomainError
 from sangsaeng.partners.models import MAX_EMPLOYEES, MAX_WON, CompanyKind
 
@@ -128,7 +129,24 @@ def clean_date(value: Any, field: str, required: bool = False) -> dt.date | None
         ) from exc
 
 
-def clean_int(value: Any, field: str, *, maximum: int, required: bool = False) -> int | None:
+FIRST_FOUNDED = dt.date(1800, 1, 1)
+
+
+def clean_founded(value: Any) -> dt.date | None:
+    """A founding date: not in the future (KST), nor before 1800 (a typing mistake)."""
+    day = clean_date(value, "founded_on")
+    if day is not None and not FIRST_FOUNDED <= day <= today_kst():
+        raise FieldError(
+            "founded_out_of_range",
+            "설립일은 1800-01-01부터 오늘 사이여야 합니다.",
+            field="founded_on",
+        )
+    return day
+
+
+def clean_int(
+    value: Any, field: str, *, maximum: int, required: bool = False, money: bool = True
+) -> int | None:
     if _blank(value):
         if required:
             raise FieldError("required", "값을 입력하세요.", field=field)
@@ -137,7 +155,8 @@ def clean_int(value: Any, field: str, *, maximum: int, required: bool = False) -
         raise FieldError("invalid_number", "정수를 입력하세요.", field=field)
     if isinstance(value, float):
         if not value.is_integer():
-            raise FieldError("invalid_number", "원 단위 정수를 입력하세요.", field=field)
+            message = "원 단위 정수를 입력하세요." if money else "정수를 입력하세요."
+            raise FieldError("invalid_number", message, field=field)
         value = int(value)
     if not isinstance(value, int):
         text = str(value).strip().replace(",", "").removesuffix("원")
@@ -188,8 +207,8 @@ COMPANY_CLEANERS: dict[str, Any] = {
     "ksic_code": clean_ksic,
     "region": clean_region,
     "address": lambda v: _text(v, "address", 300),
-    "founded_on": lambda v: clean_date(v, "founded_on"),
-    "employees": lambda v: clean_int(v, "employees", maximum=MAX_EMPLOYEES),
+    "founded_on": clean_founded,
+    "employees": lambda v: clean_int(v, "employees", maximum=MAX_EMPLOYEES, money=False),
     "annual_revenue": lambda v: clean_int(v, "annual_revenue", maximum=MAX_WON),
     "tags": clean_tags,
     "is_active": lambda v: clean_bool(v, "is_active"),

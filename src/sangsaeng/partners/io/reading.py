@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from sangsaeng.lib.korean import josa
 from sangsaeng.partners.io.common import Column, ErrorList, file_error, header_key
 
 Source = str | os.PathLike[str] | IO[bytes]
@@ -229,7 +230,12 @@ def map_headers(headers: Sequence[Any], columns: Sequence[Column], errors: Error
             mapping.labels[column.field] = written
     for column in columns:
         if column.required and column.field not in seen:
-            errors.add(1, column.label, "missing_column", f"필수 열 '{column.label}'이 없습니다.")
+            # The particle follows the word before a parenthesis: 업종코드(KSIC)가, 지역이.
+            word = column.label.split("(")[0].strip() or column.label
+            particle = josa(word, "이")[len(word) :]
+            errors.add(
+                1, column.label, "missing_column", f"필수 열 '{column.label}'{particle} 없습니다."
+            )
     return mapping
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sangsaeng.lib.errors import DomainError
-from sangsaeng.partners.io import export_companies, export_links
+from sangsaeng.partners.io import ImportErrors, export_companies, export_links
 from sangsaeng.partners.io.cli import KIND_LABELS, KINDS, resolve_user
 
 
@@ -35,6 +35,10 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             count = exporter(options["file"], user=user, fmt=options["format"])
+        except ImportErrors as exc:
+            # A file-level refusal (an unknown extension): its own reason, not the import's
+            # "nothing was saved" summary.
+            raise CommandError(" ".join(e.message for e in exc.errors) or exc.message) from exc
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         except OSError as exc:

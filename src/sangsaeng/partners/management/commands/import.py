@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -30,6 +31,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         kind = options["kind"]
+        if not os.path.isfile(options["file"]):
+            raise CommandError(f"파일이 없습니다 / No such file: {options['file']}")
         actor = resolve_user(options["user"])
         importer = import_companies if kind == "companies" else import_links
         stream = getattr(self.stderr, "_out", sys.stderr)
