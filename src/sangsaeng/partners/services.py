@@ -20,6 +20,7 @@ from sangsaeng.partners.validation import (
     clean_company,
     clean_date,
     clean_int,
+    clean_tags,
 )
 
 COMPANY_FIELDS = (
@@ -36,7 +37,9 @@ COMPANY_FIELDS = (
     "is_active",
 )
 # A partner user keeps its own profile up to date but cannot change who it is in the registry.
-PARTNER_LOCKED_FIELDS = {"brn", "kind", "is_active"}
+# Who a company is in the registry, and the buyer's labels for it (a tag such as "ACE CLUB"
+# marks council membership), are the operators' to change, not the partner's own users'.
+PARTNER_LOCKED_FIELDS = {"brn", "kind", "is_active", "tags"}
 LINK_FIELDS = ("buyer", "supplier", "start_date", "end_date", "annual_volume")
 
 
@@ -44,6 +47,13 @@ def _company_snapshot(company: Company) -> dict[str, Any]:
     data = snapshot(company, COMPANY_FIELDS)
     data["tags"] = sorted(t.name for t in company.tags.all()) if company.pk else []
     return data
+
+
+def _changes(company: Company, field: str, value: Any) -> bool:
+    """Would ``value`` change ``company``'s ``field`` (tags: as a set of cleaned names)?"""
+    if field == "tags":
+        return sorted(clean_tags(value)) != sorted(t.name for t in company.tags.all())
+    return bool(value != getattr(company, field, value))
 
 
 def _brn_taken(brn: str, exclude_pk: int | None = None) -> bool:
@@ -93,7 +103,7 @@ def company_update(
 ) -> Company:
     permissions.require(permissions.can_edit_company(actor, company))
     if permissions.role_of(actor) == "partner":
-        locked = PARTNER_LOCKED_FIELDS & {k for k, v in data.items() if v != getattr(company, k, v)}
+        locked = {k for k in PARTNER_LOCKED_FIELDS & set(data) if _changes(company, k, data[k])}
         if locked:
             raise FieldErrors(
                 [

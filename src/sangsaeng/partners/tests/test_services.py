@@ -99,6 +99,22 @@ def test_partner_edits_only_its_own_profile(partner_a, company_a, company_b):
         services.company_create(actor=partner_a, data=base_data())
 
 
+def test_a_partner_cannot_tag_itself_but_may_resend_its_tags(partner_a, operator, company_a):
+    """Tags are the buyer's labels ("ACE CLUB" marks council membership): a partner user who
+    sends other tags is refused and nothing changes; the same tags, in any order, pass."""
+    services.company_update(actor=operator, company=company_a, data={"tags": "2차, 혁신허브"})
+    with pytest.raises(FieldErrors) as err:
+        services.company_update(actor=partner_a, company=company_a, data={"tags": ["ACE CLUB"]})
+    assert [(e.code, e.field) for e in err.value.errors] == [("field_locked", "tags")]
+    assert sorted(t.name for t in company_a.tags.all()) == ["2차", "혁신허브"]
+    services.company_update(
+        actor=partner_a, company=company_a, data={"tags": "혁신허브, 2차", "address": "안양"}
+    )
+    company_a.refresh_from_db()
+    assert company_a.address == "안양"
+    assert sorted(t.name for t in company_a.tags.all()) == ["2차", "혁신허브"]
+
+
 def test_delete_refused_while_linked(operator):
     buyer, supplier = make_company(operator), make_company(operator)
     supply = link(buyer, supplier)

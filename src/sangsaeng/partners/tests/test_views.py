@@ -247,12 +247,16 @@ def test_partner_edits_its_own_company_but_not_its_identity(client, partner_a, c
     client.force_login(partner_a)
     page = client.get(edit_url(company_a)).content.decode()
     assert re.search(r'<input[^>]*name="brn"[^>]*disabled', page)
-    data = form_data(name="가나정밀 새이름", brn=next_brn(), kind="large", is_active="")
+    assert re.search(r'<input[^>]*name="tags"[^>]*disabled', page)
+    data = form_data(
+        name="가나정밀 새이름", brn=next_brn(), kind="large", is_active="", tags="ACE CLUB"
+    )
     response = client.post(edit_url(company_a), data)
     assert response.status_code == 302
     company_a.refresh_from_db()
     assert company_a.name == "가나정밀 새이름"
     assert company_a.kind == "sme" and company_a.is_active  # disabled fields ignore the POST
+    assert "ACE CLUB" not in [t.name for t in company_a.tags.all()]
 
 
 @pytest.mark.parametrize("role", ["auditor", "consultant"])
