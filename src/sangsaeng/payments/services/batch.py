@@ -98,12 +98,13 @@ def operations_post_many(
     *, actor: User | None, programme: Programme, operations: list[OpSpec]
 ) -> list[Operation]:
     """Post ``operations`` in order, all or nothing; returns their operations in order."""
+    # Who may act comes first: an auditor's empty batch is refused as forbidden, not as empty.
+    if actor is not None and not (can_manage(actor) or is_partner(actor)):
+        raise PermissionDenied("forbidden", "상생결제 거래를 처리할 권한이 없습니다.")
     if not 1 <= len(operations) <= MAX_BATCH:
         raise DomainError(
             "batch_size", f"한 번에 1~{MAX_BATCH:,}건을 보낼 수 있습니다.", field="operations"
         )
-    if actor is not None and not (can_manage(actor) or is_partner(actor)):
-        raise PermissionDenied("forbidden", "상생결제 거래를 처리할 권한이 없습니다.")
     for _attempt in range(3):
         try:
             return _post(actor, programme, operations)

@@ -204,6 +204,17 @@ def test_batch_endpoint(api_as, setup):
     assert post(api_as(world.partner_t1), url, {"operations": ops}).status_code == 404
 
 
+def test_an_auditor_empty_batch_is_forbidden_not_empty(api_as, auditor, setup):
+    """Who may act is asked before what was sent: an auditor learns it may not post batches,
+    not that its batch was empty; an operator's empty batch is refused as empty."""
+    world, _root = setup
+    url = f"{P}/programmes/{world.programme.pk}/operations"
+    r = post(api_as(auditor), url, {"operations": []})
+    assert (r.status_code, r.json()["code"]) == (403, "forbidden")
+    r = post(api_as(world.operator), url, {"operations": []})
+    assert (r.status_code, r.json()["code"]) == (400, "batch_size")
+
+
 ENDPOINTS = [
     ("get", "/programmes/{pid}", None),
     ("get", "/programmes/{pid}/tiers", None),

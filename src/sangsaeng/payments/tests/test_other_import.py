@@ -84,6 +84,10 @@ def test_dates_out_of_range_are_refused(world, start, end, field):
     assert refused(world, file) == [(2, field, "date_out_of_range")]
 
 
+def test_a_file_with_headers_but_no_rows_is_refused(world):
+    assert refused(world, xlsx()) == [(2, None, "no_rows")]
+
+
 def test_problems_come_in_row_order(world):
     file = xlsx(good(world, amount=-1), good(world, brn="123-45-67890"))
     assert refused(world, file) == [(2, "amount", "amount_invalid"), (3, "brn", "brn_checksum")]
