@@ -18,8 +18,8 @@ from sangsaeng.partners.validation import (
     FieldError,
     FieldErrors,
     clean_company,
-    clean_date,
     clean_int,
+    clean_link_date,
     clean_tags,
 )
 
@@ -165,8 +165,8 @@ def _clean_link(data: dict[str, Any], partial: bool = False) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     errors: list[FieldError] = []
     checks = {
-        "start_date": lambda v: clean_date(v, "start_date", required=True),
-        "end_date": lambda v: clean_date(v, "end_date"),
+        "start_date": lambda v: clean_link_date(v, "start_date", required=True),
+        "end_date": lambda v: clean_link_date(v, "end_date"),
         "annual_volume": lambda v: clean_int(v, "annual_volume", maximum=10**15) or 0,
     }
     for field, check in checks.items():

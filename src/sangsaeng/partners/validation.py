@@ -130,6 +130,18 @@ def clean_date(value: Any, field: str, required: bool = False) -> dt.date | None
 
 
 FIRST_FOUNDED = dt.date(1800, 1, 1)
+# A supply link's dates: the range the fund and the payments imports keep to.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def clean_link_date(value: Any, field: str, required: bool = False) -> dt.date | None:
+    """A supply link's start or end: a date from 1900 to 2999 (year 1 or 9999 is a typo)."""
+    day = clean_date(value, field, required=required)
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise FieldError(
+            "date_out_of_range", "1900년부터 2999년 사이의 날짜여야 합니다.", field=field
+        )
+    return day
 
 
 def clean_founded(value: Any) -> dt.date | None:

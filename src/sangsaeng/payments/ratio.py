@@ -452,9 +452,7 @@ def _read_xlsx(file: IO[bytes]) -> list[tuple[int, dict[str, Any]]]:
                 )
             rows.append((number, {f: v for f, v in zip(header, line, strict=False) if f}))
         if not rows:
-            raise ImportRefused(
-                [ImportProblem(2, None, "no_rows", "가져올 데이터 행이 없습니다.")]
-            )
+            raise ImportRefused([ImportProblem(2, None, "no_rows", "가져올 데이터 행이 없습니다.")])
         return rows
     finally:
         workbook.close()

@@ -45,7 +45,7 @@ from sangsaeng.partners.io.reading import (
 )
 from sangsaeng.partners.models import MAX_WON, Company, SupplyLink
 from sangsaeng.partners.services import LINK_FIELDS
-from sangsaeng.partners.validation import FieldError, clean_brn, clean_date, clean_int
+from sangsaeng.partners.validation import FieldError, clean_brn, clean_int, clean_link_date
 
 LINK_COLUMNS: tuple[Column, ...] = (
     Column("buyer_brn", "구매기업 사업자등록번호", ("구매기업 사업자번호",), required=True),
@@ -60,8 +60,8 @@ LINK_COLUMNS: tuple[Column, ...] = (
 LINK_CLEANERS: dict[str, Any] = {
     "buyer_brn": clean_brn,
     "supplier_brn": clean_brn,
-    "start_date": lambda v: clean_date(excel_serial_date(v), "start_date", required=True),
-    "end_date": lambda v: clean_date(excel_serial_date(v), "end_date"),
+    "start_date": lambda v: clean_link_date(excel_serial_date(v), "start_date", required=True),
+    "end_date": lambda v: clean_link_date(excel_serial_date(v), "end_date"),
     "annual_volume": lambda v: clean_int(v, "annual_volume", maximum=MAX_WON) or 0,
 }
 

@@ -5,7 +5,7 @@ import pytest
 from sangsaeng.accounts.models import AuditEntry
 from sangsaeng.lib.errors import Conflict, PermissionDenied
 from sangsaeng.partners import services
-from sangsaeng.partners.models import Company
+from sangsaeng.partners.models import Company, SupplyLink
 from sangsaeng.partners.validation import FieldErrors
 from sangsaeng.testing.factories import link, make_company, next_brn
 
@@ -132,3 +132,15 @@ def test_link_dates_must_be_ordered(operator):
     with pytest.raises(FieldErrors) as err:
         link(buyer, supplier, start_date="2024-05-01", end_date="2024-01-01")
     assert err.value.errors[0].code == "end_before_start"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [("0001-01-01", None, "start_date"), ("2024-01-01", "9999-12-31", "end_date")],
+)
+def test_link_dates_keep_to_1900_2999(operator, start, end, field):
+    buyer, supplier = make_company(operator), make_company(operator)
+    with pytest.raises(FieldErrors) as err:
+        link(buyer, supplier, start_date=start, end_date=end)
+    assert [(e.code, e.field) for e in err.value.errors] == [("date_out_of_range", field)]
+    assert not SupplyLink.objects.filter(buyer=buyer).exists()
