@@ -8,9 +8,23 @@ field at fault. Unknown types fall back to a generic sentence rather than the En
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from sangsaeng.lib.korean import josa
+
+
+def _not_bool(value: Any) -> Any:
+    """JSON ``true`` is not an amount; pydantic would read it as 1 won."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+# A won amount in a request body: an integer, never a boolean (the services check the range).
+Won = Annotated[int, BeforeValidator(_not_bool)]
 
 # Each entry ends the sentence whose subject is "'<field>' 항목은"; ``{name}`` comes from the
 # error's ``ctx`` (pydantic's limits: max_length, gt, expected…).

@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
 
 from sangsaeng.accounts.models import User
+from sangsaeng.api.validation import Won
 from sangsaeng.funds import permissions, queries, reports, services
 from sangsaeng.funds.models import (
     Allocation,
@@ -109,7 +110,7 @@ class CampaignIn(Schema):
     name: str = Field(..., max_length=200)
     starts_on: dt.date
     ends_on: dt.date | None = None
-    target_amount: int | None = None
+    target_amount: Won | None = None
     description: str = Field("", max_length=5000)
 
 
@@ -134,7 +135,7 @@ class CampaignOut(Schema):
 
 
 class ContributionIn(Schema):
-    amount: int
+    amount: Won
     contributed_on: dt.date
     donor_company_id: int | None = None
     donor_name: str = Field("", max_length=200)
@@ -171,7 +172,7 @@ class ContributionOut(Schema):
 
 class AllocationIn(Schema):
     use_id: int
-    amount: int
+    amount: Won
     allocated_on: dt.date
     source_use_id: int | None = Field(None, description="Empty: from the unallocated pool")
     memo: str = Field("", max_length=300)
@@ -194,7 +195,7 @@ class AllocationOut(Schema):
 class DisbursementIn(Schema):
     use_id: int
     partner_id: int
-    amount: int
+    amount: Won
     purpose: str = Field(..., max_length=300)
 
 
@@ -249,7 +250,7 @@ class ReverseIn(Schema):
 
 
 class RefundIn(Schema):
-    amount: int
+    amount: Won
     refunded_on: dt.date
     memo: str = Field("", max_length=300)
 

@@ -21,6 +21,7 @@ from sangsaeng.lib.dates import today_kst
 from sangsaeng.lib.errors import DomainError
 from sangsaeng.partners.forms import CompanyByBrn
 from sangsaeng.partners.validation import FieldErrors
+from sangsaeng.web.fields import AmountField
 
 # What the services call a field → the form field showing it.
 FIELD_ALIASES = {
@@ -42,10 +43,7 @@ class DateInput(forms.DateInput):
 
 
 def amount_field(label: Any = None) -> forms.IntegerField:
-    return forms.IntegerField(
-        label=label or _("Amount (KRW)"),
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
-    )
+    return AmountField(label=label or _("Amount (KRW)"))
 
 
 class FundForm(forms.Form):

@@ -29,6 +29,7 @@ from sangsaeng.funds.services._common import (
     audit_change,
     audit_create,
     check_history,
+    idempotency_conflict,
     insufficient,
     ledger_key,
     replay,
@@ -224,6 +225,8 @@ def disbursement_approve(
         current = lock_disbursement(disbursement.pk)
         if current.status == DisbursementStatus.APPROVED and current.approve_key == key:
             return current
+        if Disbursement.objects.filter(approve_key=key).exclude(pk=current.pk).exists():
+            raise idempotency_conflict()  # the key already approved another disbursement
         if current.status != DisbursementStatus.REQUESTED:
             raise _wrong_state(current, "승인")
         if current.created_by_id == actor.pk and not permissions.self_approval_allowed():
@@ -307,7 +310,11 @@ def disbursement_reject(
         lock_fund(disbursement.fund)
         current = lock_disbursement(disbursement.pk)
         if current.status == DisbursementStatus.REJECTED and current.reject_key == key:
+            if current.rejection_reason != reason:
+                raise idempotency_conflict()
             return current
+        if Disbursement.objects.filter(reject_key=key).exclude(pk=current.pk).exists():
+            raise idempotency_conflict()  # the key already rejected another disbursement
         if current.status not in (DisbursementStatus.REQUESTED, DisbursementStatus.APPROVED):
             raise _wrong_state(current, "반려")
         for leg in current.legs.select_related("pending"):

@@ -25,6 +25,7 @@ from sangsaeng.funds.models import (
 from sangsaeng.funds.services._common import (
     audit_change,
     check_history,
+    idempotency_conflict,
     ledger_key,
     require_runner,
     translate,
@@ -90,6 +91,8 @@ def _reverse(
         if current.reversed_at is not None:
             first = txs[0]
             _already(first[2].idempotency_key if first[2] else None, key + first[0])
+            if current.reversal_reason != reason:
+                raise idempotency_conflict()
             return current
         day = clean_date(
             reversed_on or today_kst(), "reversed_on", not_before=original_day(current)

@@ -351,3 +351,62 @@ def test_not_found_messages_use_the_right_particle(api_as, operator, fund, escro
     assert r.json()["message"] == "기업이 없습니다."
     for body in (r.json(),):
         assert "(를)" not in str(body) and "(가)" not in str(body)
+
+
+def test_boolean_amount_is_refused(api_as, operator, fund, escrow, company_a):
+    """QA: JSON ``true`` was read as an amount of 1 won and posted."""
+    contribute(operator, fund, 1_000, use=escrow)
+    api = api_as(operator)
+    bodies = [
+        (f"{BASE}/{fund.pk}/contributions", {"contributed_on": "2025-09-01", "donor_name": "x"}),
+        (f"{BASE}/{fund.pk}/allocations", {"use_id": escrow.pk, "allocated_on": "2025-09-01"}),
+        (
+            f"{BASE}/{fund.pk}/disbursements",
+            {"use_id": escrow.pk, "partner_id": company_a.pk, "purpose": "x"},
+        ),
+    ]
+    before = Transaction.objects.count()
+    for i, (path, body) in enumerate(bodies):
+        for flag in (True, False):
+            r = post(api, path, {**body, "amount": flag}, key=f"b{i}{flag}")
+            assert r.status_code == 422, (path, r.json())
+            assert r.json()["errors"][0]["code"] == "int_type"
+            assert r.json()["errors"][0]["field"] == "amount"
+    assert Transaction.objects.count() == before
+    assert Disbursement.objects.count() == 0
+
+
+def test_a_key_reused_for_another_request_is_a_conflict(
+    api_as, operator, manager, fund, escrow, company_a
+):
+    """QA: the same Idempotency-Key approved (or rejected) a second disbursement, and a
+    reversal retried with another reason answered 200 as if it were the same request."""
+    contribute(operator, fund, 10_000, use=escrow)
+    d1 = request(operator, fund, escrow, company_a, 100)
+    d2 = request(operator, fund, escrow, company_a, 100)
+    d3 = request(operator, fund, escrow, company_a, 100)
+    api = api_as(manager)
+    assert post(api, f"{BASE}/disbursements/{d1.pk}/approve", {}, key="ap").status_code == 200
+    assert post(api, f"{BASE}/disbursements/{d1.pk}/approve", {}, key="ap").status_code == 200
+    r = post(api, f"{BASE}/disbursements/{d2.pk}/approve", {}, key="ap")
+    assert (r.status_code, r.json()["code"]) == (409, "idempotency_conflict")
+    assert Disbursement.objects.get(pk=d2.pk).status == "requested"
+
+    reject = f"{BASE}/disbursements/{d3.pk}/reject"
+    assert post(api, reject, {"reason": "증빙 부족"}, key="rj").status_code == 200
+    assert post(api, reject, {"reason": "증빙 부족"}, key="rj").status_code == 200
+    r = post(api, reject, {"reason": "다른 사유"}, key="rj")
+    assert (r.status_code, r.json()["code"]) == (409, "idempotency_conflict")
+    r = post(api, f"{BASE}/disbursements/{d2.pk}/reject", {"reason": "증빙 부족"}, key="rj")
+    assert (r.status_code, r.json()["code"]) == (409, "idempotency_conflict")
+    assert Disbursement.objects.get(pk=d2.pk).status == "requested"
+
+    d = paid(operator, manager, fund, escrow, company_a, 500)
+    reverse = f"{BASE}/disbursements/{d.pk}/reverse"
+    assert post(api, reverse, {"reason": "오류"}, key="rv").status_code == 200
+    count = Transaction.objects.count()
+    assert post(api, reverse, {"reason": "오류"}, key="rv").status_code == 200
+    r = post(api, reverse, {"reason": "다른 사유"}, key="rv")
+    assert (r.status_code, r.json()["code"]) == (409, "idempotency_conflict")
+    assert Transaction.objects.count() == count
+    assert Disbursement.objects.get(pk=d.pk).reversal_reason == "오류"

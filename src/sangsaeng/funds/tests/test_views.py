@@ -340,3 +340,39 @@ def test_a_form_without_its_key_says_it_expired(operator, fund, escrow, company_
     assert response.status_code == 200
     assert "양식이 만료되었습니다" in html and "헤더" not in html
     assert not Disbursement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "posted"), [("2,500,000", 2_500_000), ("2,500,000원", 2_500_000), (" 7 ", 7)]
+)
+def test_amount_with_thousands_separators_is_read(operator, fund, typed, posted):
+    """QA: the amount was a number input. Won are typed with separators, and a browser's number
+    input drops what it cannot read, so "100만" silently posted 100 won."""
+    c = client_for(operator)
+    url = reverse("funds:contribution_create", args=[fund.pk])
+    page = c.get(url)
+    assert 'type="number"' not in page.content.decode()
+    data = {
+        "idempotency_key": page.context["form"].initial["idempotency_key"],
+        "donor_name": "박기영",
+        "contributed_on": "2025-05-21",
+        "amount": typed,
+    }
+    r = c.post(url, data)
+    assert r.status_code == 302, r.context["form"].errors
+    assert Contribution.objects.get().amount == posted
+
+
+@pytest.mark.parametrize("typed", ["100만", "1억", "1,00,000", "1.5", "1e3", "12,34"])
+def test_amount_in_units_or_malformed_is_refused_in_korean(operator, fund, typed):
+    c = client_for(operator)
+    url = reverse("funds:contribution_create", args=[fund.pk])
+    key = c.get(url).context["form"].initial["idempotency_key"]
+    data = {"idempotency_key": key, "donor_name": "x", "contributed_on": "2025-05-21"}
+    r = c.post(url, {**data, "amount": typed})
+    assert r.status_code == 200
+    assert r.context["form"].errors["amount"] == [
+        "금액은 원 단위 숫자로 입력하세요 (예: 1,000,000). 100만·1억 같은 단위는 쓸 수 없습니다."
+    ]
+    assert Contribution.objects.count() == 0
+    assert Transaction.objects.count() == 0
