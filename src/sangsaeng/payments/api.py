@@ -17,6 +17,7 @@ from ninja.files import UploadedFile
 
 from sangsaeng.accounts.models import User
 from sangsaeng.accounts.permissions import require
+from sangsaeng.api.validation import Won
 from sangsaeng.lib.errors import DomainError, NotFound
 from sangsaeng.partners.models import Company
 from sangsaeng.payments import permissions as perms
@@ -101,7 +102,7 @@ class ProgrammeDetail(ProgrammeOut):
 
 
 class MoneyIn(Keyed):
-    amount: int
+    amount: Won
     value_date: dt.date | None = None
 
 
@@ -116,9 +117,9 @@ class SplitIn(MoneyIn):
 
 
 class CashOutIn(Keyed):
-    amount: int | None = Field(None, description="default: everything the holder still has")
+    amount: Won | None = Field(None, description="default: everything the holder still has")
     value_date: dt.date | None = None
-    expected_advance: int | None = Field(
+    expected_advance: Won | None = Field(
         None, description="the quote's advance, to refuse a changed price"
     )
 
@@ -135,7 +136,7 @@ class ReverseIn(Keyed):
 class BatchOpIn(Schema):
     kind: str = Field(..., max_length=10, description="issue | split | cash_out")
     idempotency_key: str = Field(..., max_length=200)
-    amount: int | None = None
+    amount: Won | None = None
     value_date: dt.date | None = None
     claim_id: int | None = None
     parent_ref: int | None = Field(None, description="index of an earlier operation here")
@@ -269,7 +270,7 @@ class OtherIn(Keyed):
     method: str = Field(..., max_length=20, description="cash | winwin | note | card | other")
     period_start: dt.date
     period_end: dt.date
-    amount: int
+    amount: Won
     counterparty: str = Field("", max_length=200)
     note: str = Field("", max_length=300)
 

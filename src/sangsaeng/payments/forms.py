@@ -19,6 +19,7 @@ from sangsaeng.partners.forms import CompanyByBrn, DateInput, ServiceForm
 from sangsaeng.partners.models import Company, CompanyKind
 from sangsaeng.payments import services
 from sangsaeng.payments.models import Direction, Method, Programme, RoundingChoice
+from sangsaeng.web.fields import AmountField
 
 
 def new_key() -> str:
@@ -157,7 +158,7 @@ def tiers_text(tiers: list[dict[str, Any]]) -> str:
 
 
 class MoneyForm(KeyedForm):
-    amount = forms.IntegerField(label=_("amount (KRW)"))
+    amount = AmountField(label=_("amount (KRW)"))
     value_date = value_date_field()
 
 
@@ -204,7 +205,7 @@ class SplitForm(MoneyForm):
 class QuoteForm(ServiceForm):
     """Asks for a price (GET): nothing is written."""
 
-    amount = forms.IntegerField(
+    amount = AmountField(
         label=_("amount (KRW)"), required=False, help_text=_("Leave empty for all you hold.")
     )
     value_date = value_date_field()
@@ -258,7 +259,7 @@ class OtherPaymentForm(KeyedForm):
     method = forms.ChoiceField(label=_("method"), choices=Method.choices)
     period_start = forms.DateField(label=_("period start"), widget=DateInput())
     period_end = forms.DateField(label=_("period end"), widget=DateInput())
-    amount = forms.IntegerField(label=_("amount (KRW)"))
+    amount = AmountField(label=_("amount (KRW)"))
     counterparty = forms.CharField(label=_("counterparty"), max_length=200, required=False)
     note = forms.CharField(label=_("note"), max_length=300, required=False)
 

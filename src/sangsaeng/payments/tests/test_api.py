@@ -383,3 +383,38 @@ def test_import_other_payments_from_xlsx(api_as, setup):
     ]  # fmt: skip
     assert OtherPayment.objects.count() == 2
     assert upload(b"not a spreadsheet", "imp-3").json()["code"] == "import_invalid"
+
+
+def test_a_boolean_amount_is_refused_not_read_as_one_won(api_as, setup):
+    """JSON ``true`` would pass pydantic's ``int`` as 1: every amount refuses it, 422, and
+    nothing is posted."""
+    world, root = setup
+    staff = api_as(world.operator)
+    pid = world.programme.pk
+    before = Transaction.objects.count()
+    requests = [
+        (f"{P}/programmes/{pid}/deposits", {}),
+        (f"{P}/programmes/{pid}/claims", {"holder_id": world.t1.pk, "maturity": "2024-06-30"}),
+        (f"{P}/claims/{root.pk}/splits", {"to_id": world.t2.pk}),
+        (f"{P}/programmes/{pid}/withdrawals", {}),
+        (
+            f"{P}/other-payments",
+            {
+                "partner_id": world.t1.pk,
+                "direction": "paid",
+                "method": "cash",
+                "period_start": "2024-01-01",
+                "period_end": "2024-01-31",
+            },
+        ),
+        (f"{P}/claims/{root.pk}/cash-out", {}),
+    ]
+    for path, body in requests:
+        r = post(staff, path, {**body, "amount": True, "value_date": "2024-03-05"})
+        assert r.status_code == 422, (path, r.status_code, r.content)
+        assert r.json()["errors"][0]["code"] == "int_type", r.json()
+    r = post(staff, f"{P}/programmes/{pid}/operations", {"operations": [
+        {"kind": "split", "idempotency_key": "t1", "amount": True, "claim_id": root.pk,
+         "company_id": world.t2.pk}]})  # fmt: skip
+    assert r.status_code == 422
+    assert Transaction.objects.count() == before

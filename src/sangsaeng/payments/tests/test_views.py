@@ -260,3 +260,33 @@ def test_digits_that_are_not_ascii_are_no_id_nor_amount(tree, raw):
     with pytest.raises(DomainError) as exc:
         ratio.clean_other(data)
     assert exc.value.code == "amount_invalid"
+
+
+@pytest.mark.parametrize(("typed", "held"), [("1,000,000", 3_000_000), ("999원", 3_999_001)])
+def test_a_pass_on_amount_may_carry_separators_and_won(tree, typed, held):
+    """The amount is a text box (a number input drops "만" and posts 100 for "100만"): won
+    grouped by thousands, with or without 원, are read as written."""
+    world, _root, child = tree
+    client = login(world.partner_t2)
+    page = client.get(reverse("payments:claim", args=[child.pk])).content.decode()
+    assert 'name="split-amount"' in page and 'type="number" name="split-amount"' not in page
+    body = {"split-to": world.t3.pk, "split-amount": typed, "split-value_date": "2024-03-06",
+            "split-idempotency_key": key()}  # fmt: skip
+    assert client.post(reverse("payments:split", args=[child.pk]), body).status_code == 302
+    child.refresh_from_db()
+    assert child.remaining == held
+
+
+@pytest.mark.parametrize("typed", ["100만", "1억", "1,00,000", "1.5", "１２"])
+def test_a_pass_on_amount_in_units_is_refused_and_nothing_posted(tree, typed):
+    world, _root, child = tree
+    client = login(world.partner_t2)
+    before = Transaction.objects.count()
+    body = {"split-to": world.t3.pk, "split-amount": typed, "split-value_date": "2024-03-06",
+            "split-idempotency_key": key()}  # fmt: skip
+    page = client.post(reverse("payments:split", args=[child.pk]), body)
+    assert page.status_code == 200
+    assert page.context["split_form"].errors["amount"] == [
+        "금액은 원 단위 숫자로 입력하세요 (예: 1,000,000). 100만·1억 같은 단위는 쓸 수 없습니다."
+    ]
+    assert Transaction.objects.count() == before
