@@ -99,7 +99,7 @@ class CampaignForm(FundForm):
     name = forms.CharField(label=_("Name"), max_length=200)
     starts_on = forms.DateField(label=_("Start date"), widget=DateInput())
     ends_on = forms.DateField(label=_("End date"), required=False, widget=DateInput())
-    target_amount = forms.IntegerField(label=_("Target (KRW)"), required=False)
+    target_amount = AmountField(label=_("Target (KRW)"), required=False)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
 
 

@@ -20,6 +20,7 @@ from sangsaeng.lib import errors, ksic, regions
 from sangsaeng.partners import queries, services
 from sangsaeng.partners.models import Company, CompanyKind, SupplyLink
 from sangsaeng.partners.validation import FieldError, FieldErrors, clean_brn, clean_company
+from sangsaeng.web.fields import AmountField
 from sangsaeng.web.templatetags.ui import region_label
 
 ALL = ""
@@ -85,7 +86,7 @@ class CompanyForm(ServiceForm):
     address = forms.CharField(label=_("address"), max_length=300, required=False)
     founded_on = forms.DateField(label=_("founding date"), required=False, widget=DateInput())
     employees = forms.IntegerField(label=_("employees"), required=False, min_value=0)
-    annual_revenue = forms.IntegerField(
+    annual_revenue = AmountField(
         label=_("annual revenue (KRW)"),
         required=False,
         min_value=0,
@@ -278,7 +279,7 @@ class SupplyLinkForm(ServiceForm):
     )
     start_date = forms.DateField(label=_("start date"), widget=DateInput())
     end_date = forms.DateField(label=_("end date"), required=False, widget=DateInput())
-    annual_volume = forms.IntegerField(
+    annual_volume = AmountField(
         label=_("annual purchase volume (KRW)"), required=False, min_value=0
     )
 

@@ -212,6 +212,21 @@ def test_create_saves_through_the_service(client, operator):
     assert entry.actor == operator and entry.source == "web"
 
 
+@pytest.mark.parametrize(("typed", "saved"), [("3,500,000,000원", 3_500_000_000), ("35억", None)])
+def test_revenue_is_typed_in_won_with_separators_not_units(client, operator, typed, saved):
+    """Revenue is a text box: a number input dropped "억" and saved 35 won for "35억"."""
+    client.force_login(operator)
+    brn = next_brn()
+    response = client.post(CREATE, form_data(brn=brn, annual_revenue=typed))
+    if saved is None:
+        assert response.status_code == 200
+        assert "100만·1억 같은 단위는 쓸 수 없습니다" in response.content.decode()
+        assert not Company.objects.filter(brn=brn).exists()
+    else:
+        assert response.status_code == 302
+        assert Company.objects.get(brn=brn).annual_revenue == saved
+
+
 def test_division_alone_is_the_industry_code(client, manager):
     client.force_login(manager)
     brn = next_brn()
