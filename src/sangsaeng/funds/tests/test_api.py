@@ -20,6 +20,18 @@ def post(api, path, body, key=None):
     return api.client.post(path, data=body, content_type="application/json", headers=headers)
 
 
+def amount_bodies(fund, escrow, company_a) -> list[tuple[str, dict]]:
+    """The requests that take an amount (without it): contribute, allocate, disburse."""
+    return [
+        (f"{BASE}/{fund.pk}/contributions", {"contributed_on": "2025-09-01", "donor_name": "x"}),
+        (f"{BASE}/{fund.pk}/allocations", {"use_id": escrow.pk, "allocated_on": "2025-09-01"}),
+        (
+            f"{BASE}/{fund.pk}/disbursements",
+            {"use_id": escrow.pk, "partner_id": company_a.pk, "purpose": "x"},
+        ),
+    ]
+
+
 def test_setup_over_the_api(api_as, operator, keis):
     api = api_as(operator)
     r = post(api, BASE, {"owner_id": keis.pk, "name": "KEIS 상생협력기금", "code": "keis"})
@@ -288,12 +300,7 @@ def test_amount_refusals_are_400_like_payments(api_as, operator, manager, fund, 
     c = Contribution.objects.get()
     api = api_as(operator)
     bodies = [
-        (f"{BASE}/{fund.pk}/contributions", {"contributed_on": "2025-09-01", "donor_name": "x"}),
-        (f"{BASE}/{fund.pk}/allocations", {"use_id": escrow.pk, "allocated_on": "2025-09-01"}),
-        (
-            f"{BASE}/{fund.pk}/disbursements",
-            {"use_id": escrow.pk, "partner_id": company_a.pk, "purpose": "x"},
-        ),
+        *amount_bodies(fund, escrow, company_a),
         (f"{BASE}/disbursements/{d.pk}/refunds", {"refunded_on": "2025-09-02"}),
         (f"{BASE}/{fund.pk}/contributions/{c.pk}/refunds", {"refunded_on": "2025-09-02"}),
     ]
@@ -357,14 +364,7 @@ def test_boolean_amount_is_refused(api_as, operator, fund, escrow, company_a):
     """QA: JSON ``true`` was read as an amount of 1 won and posted."""
     contribute(operator, fund, 1_000, use=escrow)
     api = api_as(operator)
-    bodies = [
-        (f"{BASE}/{fund.pk}/contributions", {"contributed_on": "2025-09-01", "donor_name": "x"}),
-        (f"{BASE}/{fund.pk}/allocations", {"use_id": escrow.pk, "allocated_on": "2025-09-01"}),
-        (
-            f"{BASE}/{fund.pk}/disbursements",
-            {"use_id": escrow.pk, "partner_id": company_a.pk, "purpose": "x"},
-        ),
-    ]
+    bodies = amount_bodies(fund, escrow, company_a)
     before = Transaction.objects.count()
     for i, (path, body) in enumerate(bodies):
         for flag in (True, False):
